@@ -1,0 +1,75 @@
+"""The `pvequorum` command: a thin edge over the library.
+
+Each subcommand lives in its own module with a `register(subparsers)` function, so that
+one module per job stays small and the core never imports the CLI.  Bad input of any
+kind ends as one line on stderr and exit code 2 (`InputError`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from pvequorum.errors import InputError, PrerequisiteError
+
+# Modules under pvequorum.cli that each register one or more subcommands.
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "simulate",
+    "analyze",
+    "config",
+    "lab",
+    "plan",
+    "runbook",
+    "dashboard",
+)
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors already; keep its message to one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pvequorum",
+        description="Learn and safely operate Proxmox VE cluster quorum.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"pvequorum.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"pvequorum.cli.{name}":
+                continue  # that face of the kit is not installed in this build
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"pvequorum: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PrerequisiteError as exc:
+        print(f"pvequorum: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("pvequorum: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
