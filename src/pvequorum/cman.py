@@ -58,6 +58,8 @@ def check_expected(requested: int, *, total_votes: int, current_quorum: int) -> 
     )
     if newquorum < total_votes / 2 or newquorum > total_votes:
         return vq.ExpectedCheck(
-            False, newquorum, "cman_tool: can't set expected votes: Invalid argument (reference 8.4)"
+            False,
+            newquorum,
+            "cman_tool: can't set expected votes: Invalid argument (reference 8.4)",
         )
     return vq.ExpectedCheck(True, newquorum, "accepted (reference 8.4)")

@@ -44,7 +44,7 @@ class NodeInfo:
 
 
 class Daemon:
-    """votequorum on one node.  `cman_stack=True` applies the PVE 2.x/3.x differences (reference 8.3)."""
+    """votequorum on one node; `cman_stack=True` applies PVE 2.x/3.x differences (reference 8.3)."""
 
     def __init__(self, cluster: Cluster, nodeid: int, *, cman_stack: bool = False) -> None:
         cfg = vq.effective_config(cluster, nodeid)
@@ -162,9 +162,7 @@ class Daemon:
             return self.lowest in present
         if self.atb is vq.Atb.HIGHEST:
             return self.highest in present
-        return vq.atb_list_grants(
-            self.atb_list, frozenset(self.members), frozenset(self.previous)
-        )
+        return vq.atb_list_grants(self.atb_list, frozenset(self.members), frozenset(self.previous))
 
     # --- membership sync ------------------------------------------------------------------
     def sync_init(self, members: tuple[int, ...], now: int) -> None:
@@ -247,7 +245,7 @@ class Daemon:
             e.expected = value
 
     def receive_expected_reconfigure(self, value: int) -> None:
-        """The EXPECTED_VOTES reconfigure handler: set, then recalc with decrease (reference 2.2)."""
+        """EXPECTED_VOTES reconfigure handler: set, then recalc with decrease (reference 2.2)."""
         self.set_member_expected(value)
         self.recalculate(allow_decrease=True, by_current_nodes=False)
 

@@ -218,7 +218,9 @@ class Totem:
         _check_int("consensus", self.consensus, 1)
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Totem:

@@ -98,9 +98,7 @@ def _parse_step(raw: object, where: str, known: set[str]) -> Step:
             names = _name_list(group, where, known, "a partition group")
             twice = seen.intersection(names)
             if twice:
-                raise ScenarioError(
-                    f"node {sorted(twice)[0]!r} is in two partition groups", where
-                )
+                raise ScenarioError(f"node {sorted(twice)[0]!r} is in two partition groups", where)
             seen.update(names)
             groups.append(names)
         missing = known - seen
@@ -173,9 +171,7 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
     if not isinstance(raw_steps, list):
         raise ScenarioError(f"steps must be a list, got {raw_steps!r}", source)
     known = set(cluster.names)
-    steps = tuple(
-        _parse_step(raw, f"{source}: step {i}", known) for i, raw in enumerate(raw_steps)
-    )
+    steps = tuple(_parse_step(raw, f"{source}: step {i}", known) for i, raw in enumerate(raw_steps))
     _check_running(steps, source)
     return Scenario(name=name, cluster=cluster, steps=steps, description=description)
 

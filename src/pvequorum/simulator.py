@@ -123,9 +123,7 @@ class Simulator:
                         info = sender.nodeinfo()
                         for d in daemons:
                             d.receive_nodeinfo(info)
-        self._previously_quorate = frozenset(
-            d.nodeid for d in self._daemons.values() if d.quorate
-        )
+        self._previously_quorate = frozenset(d.nodeid for d in self._daemons.values() if d.quorate)
 
     def _qdevice_casts(self, partitions: Sequence[tuple[int, ...]]) -> tuple[bool, ...]:
         device = self.cluster.quorum.device
@@ -196,9 +194,7 @@ class Simulator:
         part = next(p for p in self.partitions() if name in p)
         for member in part:
             self._daemons[member].receive_expected_reconfigure(votes)
-        self._previously_quorate = frozenset(
-            d.nodeid for d in self._daemons.values() if d.quorate
-        )
+        self._previously_quorate = frozenset(d.nodeid for d in self._daemons.values() if d.quorate)
         return True
 
     def wait(self, ms: int) -> None:

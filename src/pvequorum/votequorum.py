@@ -145,7 +145,7 @@ def accepted_expected_range(total_votes: int, quorate: bool) -> tuple[int, int |
 
 
 def wait_for_all_enabled(two_node: int | None, wait_for_all: int | None) -> bool:
-    """Effective wait_for_all: explicit value, or two_node when the key is absent (reference 1.5)."""
+    """Effective wait_for_all: the explicit value, or two_node when absent (reference 1.5)."""
     if wait_for_all is None:
         return bool(two_node)
     return bool(wait_for_all)
@@ -190,7 +190,7 @@ def atb_list_grants(
 def atb_tie_applies(
     *, total_votes: int, expected_votes: int, previous_count: int, current_count: int, quorum: int
 ) -> bool:
-    """ATB's 50/50 preconditions: T == expected//2 and fewer *nodes* left than quorum (1.9, 10.8)."""
+    """ATB 50/50 preconditions: T == expected//2, fewer *nodes* left than quorum (1.9, 10.8)."""
     return total_votes == expected_votes // 2 and previous_count - current_count < quorum
 
 
@@ -271,7 +271,9 @@ def effective_config(cluster: Cluster, nodeid: int | None = None) -> EffectiveCo
     error: str | None = None
     node_expected = cluster.nodelist_votes
     node_count = len(cluster.nodes)
-    own = cluster.nodes[0] if nodeid is None else next(n for n in cluster.nodes if n.nodeid == nodeid)
+    own = (
+        cluster.nodes[0] if nodeid is None else next(n for n in cluster.nodes if n.nodeid == nodeid)
+    )
     expected_cfg = q.expected_votes or 0
     device = q.device
     qdevice_votes = -1 if device is None or device.votes is None else device.votes
@@ -279,7 +281,9 @@ def effective_config(cluster: Cluster, nodeid: int | None = None) -> EffectiveCo
     can_operate = True
 
     if two_node and device is not None:
-        error = "configuration error: two_node and quorum device cannot be configured at the same time!"
+        error = (
+            "configuration error: two_node and quorum device cannot be configured at the same time!"
+        )
     wfa = wait_for_all_enabled(q.two_node, q.wait_for_all)
     lms = bool(q.last_man_standing)
     lms_window = q.last_man_standing_window or DEFAULT_LMS_WINDOW_MS
@@ -323,10 +327,14 @@ def effective_config(cluster: Cluster, nodeid: int | None = None) -> EffectiveCo
             )
         elif qdevice_votes > 0 and expected_cfg and expected_cfg - qdevice_votes < 2:
             error = (
-                "configuration error: quorum.device.votes is too high or expected_votes is "
-                "too low"
+                "configuration error: quorum.device.votes is too high or expected_votes is too low"
             )
-    if device is not None and qdevice_votes == -1 and not expected_cfg and node_count == node_expected:
+    if (
+        device is not None
+        and qdevice_votes == -1
+        and not expected_cfg
+        and node_count == node_expected
+    ):
         qdevice_votes = node_expected - 1
         node_expected += qdevice_votes
     expected = expected_cfg if expected_cfg else node_expected

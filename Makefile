@@ -1,0 +1,50 @@
+# pvequorum: two set-up commands for a fresh machine, `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: demo test lint format lab dashboard bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+## demo: create .venv, install, run the kit's main job on an embedded example
+demo: $(STAMP)
+	$(BIN)/pvequorum simulate
+
+## test: create .venv, install the test extras, run the whole suite
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest
+
+## lint: ruff lint and format check (CI runs it too)
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+## lab: open JupyterLab on the notebooks and labs
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=.
+
+## dashboard: the outage simulator as a Voila app on 127.0.0.1
+dashboard: $(STAMP)
+	$(BIN)/pvequorum dashboard
+
+## bench: print the speed figures (medians of several runs)
+bench: $(TEST_STAMP)
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache .hypothesis

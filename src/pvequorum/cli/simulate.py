@@ -1,0 +1,101 @@
+"""`pvequorum simulate FILE [--json]`: run a scenario on the simulator."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from pvequorum.examples import example_path
+from pvequorum.scenario import Scenario, dump_json, load_scenario
+from pvequorum.simulator import run_scenario
+
+# "/etc/pve": pmxcfs is writable exactly while the node is quorate (reference 6).
+COLUMNS = (
+    "node",
+    "quorate",
+    "/etc/pve",
+    "total",
+    "expected",
+    "highest",
+    "quorum",
+    "flags",
+    "members",
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="run a scenario on the simulator",
+        description="Run a scenario (shared/scenario-format.md) through the votequorum "
+        "simulator and print one row per running node at every observe step.",
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        help="scenario JSON file (default: the embedded two-node maintenance example)",
+    )
+    p.add_argument("--json", action="store_true", help="print the observations document")
+    p.set_defaults(func=run)
+
+
+def format_table(scenario: Scenario, observations: dict[str, Any]) -> str:
+    """A readable table: per observe, one row per running node (quorum arithmetic visible)."""
+    lines = [f"scenario: {scenario.name}"]
+    for i, (step, result) in enumerate(zip(scenario.steps, observations["results"], strict=True)):
+        if step.kind == "expected":
+            verdict = "accepted" if result["accepted"] else "REFUSED (CS_ERR_INVALID_PARAM)"
+            lines.append(f"[{i}] pvecm expected {step.votes} on {step.nodes[0]}: {verdict}")
+            continue
+        if step.kind != "observe":
+            lines.append(f"[{i}] {_describe(step.to_dict())}")
+            continue
+        lines.append(f"[{i}] observe: {step.label}")
+        rows = [COLUMNS]
+        for name, v in result["nodes"].items():
+            rows.append(
+                (
+                    name,
+                    "yes" if v["quorate"] else "NO",
+                    "rw" if v["quorate"] else "read-only",
+                    str(v["total_votes"]),
+                    str(v["expected_votes"]),
+                    str(v["highest_expected"]),
+                    str(v["quorum"]),
+                    " ".join(v["flags"]) or "-",
+                    ",".join(v["members"]),
+                )
+            )
+        if len(rows) == 1:
+            lines.append("    (no node running)")
+            continue
+        widths = [max(len(r[c]) for r in rows) for c in range(len(COLUMNS))]
+        for row in rows:
+            lines.append(
+                "    "
+                + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            )
+        if result.get("split_brain"):
+            lines.append("    !! SPLIT BRAIN: two disjoint partitions are quorate at once")
+    return "\n".join(lines)
+
+
+def _describe(step: dict[str, Any]) -> str:
+    ((kind, value),) = step.items()
+    if kind in ("start", "stop", "crash"):
+        return f"{kind} {' '.join(value)}"
+    if kind == "partition":
+        return "partition " + " | ".join(" ".join(g) for g in value)
+    if kind == "wait":
+        return f"wait {value} ms"
+    return kind
+
+
+def run(args: argparse.Namespace) -> int:
+    path = args.file or example_path("two-node-maintenance.json")
+    scenario = load_scenario(path)
+    observations = run_scenario(scenario)
+    print(dump_json(observations) if args.json else format_table(scenario, observations), end="")
+    if not args.json:
+        print()
+    return 0
