@@ -28,7 +28,8 @@ def qnetd_votes(
 ) -> tuple[bool, ...]:
     """For each partition (a set of running member node ids), whether its qdevices cast a vote.
 
-    ffsplit (reference 3.2): exactly one partition may win.  With an odd configured count only a
+    ffsplit (reference 3.2, checked against corosync-qdevice `qnetd-algo-ffsplit.c`):
+    exactly one partition may win.  With an odd configured count only a
     strict majority wins; with an even count more than half wins, less than half loses, and at
     exactly half the tie goes to the partition holding members of the previously quorate
     partition, then to the one holding the `tie_breaker` node.
@@ -45,13 +46,9 @@ def qnetd_votes(
     best = max(range(len(partitions)), key=lambda i: rank(partitions[i]))
     winner = partitions[best]
     if algorithm == "ffsplit":
-        if n % 2:
-            eligible = 2 * len(winner) > n
-        else:
-            eligible = 2 * len(winner) >= n
-            ties = [p for p in partitions if 2 * len(p) == n]
-            if 2 * len(winner) == n and len(ties) > 1:
-                eligible = rank(winner) > min(rank(p) for p in ties) or preferred in winner
+        # qnetd_algo_ffsplit_partition_cmp(): odd counts need a strict majority, even
+        # counts at least half; among halves the ranking above is qnetd's tie-break order.
+        eligible = 2 * len(winner) > n if n % 2 else 2 * len(winner) >= n
     else:  # lms
         eligible = True
     return tuple(i == best and eligible for i in range(len(partitions)))
