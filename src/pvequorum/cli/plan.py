@@ -1,0 +1,82 @@
+"""`pvequorum plan KIND --config FILE ...`: print a procedure as Markdown, shell or JSON.
+
+Exit 0 when the plan has no blocking danger, 3 when it has (the plan then explains why and
+what to do instead), 2 on bad input (conflicting facts, unknown nodes, unreadable files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pvequorum.errors import InputError
+from pvequorum.procedures import (
+    PLAN_KINDS,
+    ClusterState,
+    Facts,
+    PlanInput,
+    PveVersion,
+    build_plan,
+)
+from pvequorum.procedures.render import EXIT_BLOCKED, render
+
+FORMATS = ("md", "sh", "json")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "plan",
+        help="print the exact commands for a quorum fix",
+        description="Build a version-aware procedure (checks, commands, expected results, "
+        "rollback, dangers) for a cluster config and the current state.",
+    )
+    p.add_argument("kind", choices=PLAN_KINDS, help="which procedure")
+    p.add_argument("--config", required=True, help="corosync.conf or cluster.conf")
+    p.add_argument("--status", action="append", default=[], help="`pvecm status` output file")
+    p.add_argument("--up", help="nodes up in this partition, comma separated")
+    p.add_argument("--confirmed-down", default="", help="missing nodes confirmed powered off")
+    p.add_argument("--pve-version", required=True, help="Proxmox VE version, e.g. 3.4 or 8.2")
+    p.add_argument("--node", help="the node a plan is about (maintenance, separate-node)")
+    p.add_argument("--qdevice-host", help="IP address of the QNetd host (add-qdevice)")
+    p.add_argument("--new-config", help="the edited file (edit-corosync)")
+    p.add_argument("--ha", action="store_true", help="HA resources exist")
+    p.add_argument("--format", choices=FORMATS, default="md")
+    p.set_defaults(func=run)
+
+
+def _read(path: str, what: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the {what}: {exc}", path) from None
+
+
+def _names(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [n.strip() for n in value.split(",") if n.strip()]
+
+
+def run(args: argparse.Namespace) -> int:
+    from pvequorum.procedures.confedit import cluster_of
+    from pvequorum.procedures.livestatus import node_status
+
+    version = PveVersion.parse(args.pve_version)
+    text = _read(args.config, "config")
+    cluster = cluster_of(text, where=args.config)
+    statuses = [node_status(_read(p, "status"), cluster, p) for p in args.status]
+    state = ClusterState.build(
+        cluster,
+        up=_names(args.up),
+        confirmed_down=_names(args.confirmed_down) or [],
+        status=statuses,
+        local=args.node if args.kind == "restore-quorum" else None,
+    )
+    inp = PlanInput(cluster, state, version, Facts(ha_resources=args.ha), text)
+    new_text = _read(args.new_config, "new config") if args.new_config else None
+    plan = build_plan(
+        args.kind, inp, node=args.node, qdevice_host=args.qdevice_host, new_text=new_text
+    )
+    sys.stdout.write(render(plan, args.format))
+    return EXIT_BLOCKED if plan.blocked else 0

@@ -1,0 +1,95 @@
+"""The one place where procedures call `pvequorum.conf` (parsers and edit transforms).
+
+Plans edit the live file text losslessly through `conf.edits` (every transform bumps
+config_version and returns the new text with a unified diff), and read the result back as a
+`Cluster` so that the simulator can tell what the new config does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pvequorum.errors import InputError, PrerequisiteError
+from pvequorum.model import Cluster
+from pvequorum.procedures.common import PVE_CLUSTER_CONF, PVE_COROSYNC
+from pvequorum.procedures.config_steps import ConfigChange
+from pvequorum.procedures.state import PlanInput
+
+
+def _conf() -> Any:
+    try:
+        from pvequorum import conf
+        from pvequorum.conf import edits
+    except ImportError as exc:  # pragma: no cover - only while pvequorum.conf is missing
+        raise PrerequisiteError(f"pvequorum.conf is not available: {exc}") from exc
+    return conf, edits
+
+
+def _text(inp: PlanInput) -> str:
+    if inp.config_text is None:
+        raise InputError("this plan edits the config file, so it needs the config text")
+    return inp.config_text
+
+
+def stack_of(text: str) -> str:
+    """cluster.conf is XML (cman, reference 8.1); corosync.conf is not."""
+    return "cman" if text.lstrip().startswith("<") else "corosync"
+
+
+def cluster_of(text: str, stack: str | None = None, where: str | None = None) -> Cluster:
+    """Parse config text (corosync.conf or cluster.conf) into the model."""
+    conf, _ = _conf()
+    cluster = conf.parse_config(text, where=where)
+    if stack is not None and cluster.stack != stack:
+        raise InputError(f"expected a {stack} config, got {cluster.stack}", where)
+    return cluster
+
+
+def _change(path: str, old: str, new_text: str, diff: str, stack: str) -> ConfigChange:
+    old_cluster = cluster_of(old, stack)
+    new_cluster = cluster_of(new_text, stack)
+    rollback = bump_to(old, stack, (new_cluster.config_version or 0) + 1)
+    return ConfigChange(
+        path=path,
+        old_text=old,
+        new_text=new_text,
+        old_version=old_cluster.config_version or 0,
+        new_version=new_cluster.config_version or 0,
+        rollback_text=rollback,
+        diff=diff,
+    )
+
+
+def bump_to(text: str, stack: str, version: int) -> str:
+    """`text` with config_version set to `version` (rollback content, reference 4.3)."""
+    _, edits = _conf()
+    return edits.set_config_version(text, version, stack=stack).new_text
+
+
+def two_node(inp: PlanInput) -> ConfigChange:
+    """two_node on: `two_node: 1` (corosync, 1.5) or `two_node="1" expected_votes="1"` on
+    `<cman>` (cman, 8.3); config_version bumped by the transform."""
+    _, edits = _conf()
+    old = _text(inp)
+    stack = inp.cluster.stack
+    result = edits.set_two_node(old, True, stack=stack)
+    path = PVE_CLUSTER_CONF if stack == "cman" else PVE_COROSYNC
+    return _change(path, old, result.new_text, result.diff, stack)
+
+
+def replace_text(inp: PlanInput, new_text: str) -> ConfigChange:
+    """A whole new file the operator wrote (the edit-corosync plan)."""
+    import difflib
+
+    old = _text(inp)
+    stack = inp.cluster.stack
+    path = PVE_CLUSTER_CONF if stack == "cman" else PVE_COROSYNC
+    diff = "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new_text.splitlines(keepends=True),
+            fromfile=path,
+            tofile=path + ".new",
+        )
+    )
+    return _change(path, old, new_text, diff, stack)

@@ -1,0 +1,224 @@
+"""The vocabulary of a procedure: a frozen `Plan` of `Step`s with commands, checks and dangers.
+
+A plan is data, not a script: renderers (`procedures.render`) turn the same value into
+Markdown for notebooks, a guarded shell script, or JSON for runbooks.  Commands are argv
+tuples so that every renderer can quote every value exactly once (`shlex.quote`); a step
+that only a human can do (a GUI button, a power switch) is a `Command` with `manual` text.
+
+Invariant: a plan with a blocking danger contains no step that changes anything.  Refusing
+is a plan too (it says why, and what to do instead), but it never carries the risky command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["info", "warning", "blocking"]
+SEVERITIES: tuple[str, ...] = ("info", "warning", "blocking")
+
+
+@dataclass(frozen=True)
+class Danger:
+    """Something the operator must know; `blocking` means the plan refuses to act."""
+
+    severity: Severity
+    text: str
+    reference: str = ""
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity {self.severity!r} is not one of {SEVERITIES}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"severity": self.severity, "text": self.text, "reference": self.reference}
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command on one host.
+
+    `on` is a node name or, for the QNetd server, its address.  `content` is written to
+    `write_file` instead of running argv (the shell renderer uses a quoted here-document).
+    `may_fail`: a non-zero exit is expected information, not an error (`pvecm status` exits 2
+    when not quorate, reference 5.1).  `manual`: a human action; argv is then empty.
+    """
+
+    on: str
+    argv: tuple[str, ...] = ()
+    write_file: str | None = None
+    content: str | None = None
+    may_fail: bool = False
+    manual: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "argv", tuple(self.argv))
+        kinds = sum((bool(self.argv), self.write_file is not None, self.manual is not None))
+        if kinds != 1:
+            raise ValueError("a Command is exactly one of: argv, write_file+content, manual")
+        if (self.write_file is None) != (self.content is None):
+            raise ValueError("write_file and content go together")
+
+    @property
+    def is_manual(self) -> bool:
+        return self.manual is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"on": self.on}
+        if self.argv:
+            out["argv"] = list(self.argv)
+        if self.write_file is not None:
+            out["write_file"] = self.write_file
+            out["content"] = self.content
+        if self.manual is not None:
+            out["manual"] = self.manual
+        if self.may_fail:
+            out["may_fail"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Check:
+    """Run `command`; every line of `must_show` must appear in its output.
+
+    Lines are compared after stripping leading and trailing white space on both sides
+    (`Quorum:` carries two trailing spaces when quorate, reference 5.1), so the renderers
+    can check them exactly with `grep -xF`.  `retries` > 1 polls once per second, for
+    effects that arrive a moment later (pmxcfs reloads corosync after `sleep(1)`, 4.3).
+    """
+
+    command: Command
+    must_show: tuple[str, ...] = ()
+    must_not_show: tuple[str, ...] = ()
+    description: str = ""
+    retries: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "must_show", tuple(self.must_show))
+        object.__setattr__(self, "must_not_show", tuple(self.must_not_show))
+        if self.command.is_manual or self.command.write_file is not None:
+            raise ValueError("a check runs a command")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command.to_dict(),
+            "must_show": list(self.must_show),
+            "must_not_show": list(self.must_not_show),
+            "description": self.description,
+            "retries": self.retries,
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: what to run where, why, what must follow, and how to undo it.
+
+    `deferred` steps belong to later (when the missing nodes are back): the shell script
+    lists them as comments instead of waiting for them.
+    """
+
+    title: str
+    why: str
+    references: tuple[str, ...] = ()
+    commands: tuple[Command, ...] = ()
+    precheck: Check | None = None
+    expected: tuple[str, ...] = ()
+    postcheck: Check | None = None
+    rollback: str = ""
+    rollback_commands: tuple[Command, ...] = ()
+    dangers: tuple[Danger, ...] = ()
+    changes_state: bool = False
+    deferred: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("references", "commands", "expected", "rollback_commands", "dangers"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "why": self.why,
+            "references": list(self.references),
+            "commands": [c.to_dict() for c in self.commands],
+            "precheck": self.precheck.to_dict() if self.precheck else None,
+            "expected": list(self.expected),
+            "postcheck": self.postcheck.to_dict() if self.postcheck else None,
+            "rollback": self.rollback,
+            "rollback_commands": [c.to_dict() for c in self.rollback_commands],
+            "dangers": [d.to_dict() for d in self.dangers],
+            "changes_state": self.changes_state,
+            "deferred": self.deferred,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An ordered procedure for one cluster, one state and one Proxmox VE version.
+
+    `run_on` is the node the generated script runs on (other hosts are reached with ssh).
+    `options` are ranked alternatives in words (maintenance planning); `diff` is the config
+    change as a unified diff, when the plan edits a file.
+    """
+
+    kind: str
+    title: str
+    summary: str
+    pve_version: str
+    stack: str
+    cluster_name: str
+    run_on: str
+    steps: tuple[Step, ...] = ()
+    dangers: tuple[Danger, ...] = ()
+    options: tuple[str, ...] = ()
+    diff: str | None = None
+    facts: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "dangers", "options", "facts"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.blocked and any(s.changes_state for s in self.steps):
+            raise ValueError(f"blocked plan {self.kind!r} must not carry state-changing steps")
+
+    @property
+    def all_dangers(self) -> tuple[Danger, ...]:
+        """Plan dangers first, then each step's, without repeats."""
+        seen: list[Danger] = []
+        for d in (*self.dangers, *(d for s in self.steps for d in s.dangers)):
+            if d not in seen:
+                seen.append(d)
+        return tuple(seen)
+
+    @property
+    def blocked(self) -> bool:
+        return any(
+            d.severity == "blocking"
+            for d in (*self.dangers, *(d for s in self.steps for d in s.dangers))
+        )
+
+    @property
+    def expected_steps(self) -> tuple[tuple[str, int], ...]:
+        """(node, N) of every `pvecm expected N` in the plan, in order (for simulation)."""
+        out = []
+        for step in self.steps:
+            for c in step.commands:
+                if c.argv[:2] == ("pvecm", "expected") and len(c.argv) == 3:
+                    out.append((c.on, int(c.argv[2])))
+        return tuple(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": "pvequorum-plan/1",
+            "kind": self.kind,
+            "title": self.title,
+            "summary": self.summary,
+            "pve_version": self.pve_version,
+            "stack": self.stack,
+            "cluster_name": self.cluster_name,
+            "run_on": self.run_on,
+            "blocked": self.blocked,
+            "facts": dict(self.facts),
+            "dangers": [d.to_dict() for d in self.dangers],
+            "options": list(self.options),
+            "diff": self.diff,
+            "steps": [s.to_dict() for s in self.steps],
+        }

@@ -1,0 +1,285 @@
+"""Plan: restore quorum on a surviving partition with `pvecm expected N`.
+
+N is the votes present (reference 2.2): votequorum refuses anything lower and a higher
+value leaves the partition blocked; under cman `pvecm expected N` runs
+`cman_tool expected -e N` (reference 2.3, 8.4), which accepts lower values but gains nothing
+from them.  The plan refuses when the missing nodes are not confirmed down, when N would be
+refused, and warns when the missing nodes, once started while the network is split, could
+form a quorate partition of their own (checked with the simulator).
+"""
+
+from __future__ import annotations
+
+from pvequorum import cman
+from pvequorum import votequorum as vq
+from pvequorum.procedures import simulate
+from pvequorum.procedures.common import (
+    ha_self_fence_danger,
+    reload_danger,
+    startup_dangers,
+    status_check,
+    status_command,
+    view_of,
+)
+from pvequorum.procedures.plan import Command, Danger, Plan, Step
+from pvequorum.procedures.state import PlanInput
+
+KIND = "restore-quorum"
+
+
+def build(inp: PlanInput) -> Plan:
+    plan = _analyse(inp)
+    return Plan(
+        kind=KIND,
+        title=f"Restore quorum on {', '.join(sorted(inp.state.up))}",
+        summary=plan.summary,
+        pve_version=str(inp.version),
+        stack=inp.cluster.stack,
+        cluster_name=inp.cluster.name,
+        run_on=inp.run_node,
+        steps=plan.steps,
+        dangers=plan.dangers,
+        options=plan.options,
+        facts=_facts(inp),
+    )
+
+
+class _Draft:
+    def __init__(self) -> None:
+        self.summary = ""
+        self.steps: list[Step] = []
+        self.dangers: list[Danger] = []
+        self.options: list[str] = []
+
+
+def _facts(inp: PlanInput) -> tuple[tuple[str, str], ...]:
+    return (
+        ("up", ",".join(n for n in inp.cluster.names if n in inp.state.up)),
+        ("missing", ",".join(inp.state.missing(inp.cluster))),
+        ("confirmed_down", ",".join(sorted(inp.state.confirmed_down))),
+        ("ha_resources", "yes" if inp.facts.ha_resources else "no"),
+    )
+
+
+def expected_step(inp: PlanInput) -> tuple[Step | None, list[Danger], int | None]:
+    """The `pvecm expected N` step with its dangers, or None and blocking dangers.
+
+    Shared with plans that need a writable /etc/pve first (two-node mode, config edits).
+    """
+    cluster, state, stack = inp.cluster, inp.state, inp.cluster.stack
+    node = inp.run_node
+    up = [n for n in cluster.names if n in state.up]
+    dangers: list[Danger] = []
+    before = view_of(simulate.running(cluster, up), node)
+    total = before.total_votes
+    live = state.status_of(node)
+    if live is not None and live.total_votes is not None and live.total_votes != total:
+        dangers.append(
+            Danger(
+                "blocking",
+                f"The live status of {node} shows {live.total_votes} total votes, the config "
+                f"and the nodes up give {total}: the plan would be built on a wrong picture. "
+                "Check the config file and the node list.",
+                "1.3",
+            )
+        )
+        return None, dangers, None
+    unconfirmed = state.unconfirmed(cluster)
+    if unconfirmed:
+        dangers.append(
+            Danger(
+                "blocking",
+                f"{', '.join(unconfirmed)} not confirmed down. They may be running in another "
+                "partition with their guests; lowering expected votes here would make both "
+                "sides quorate (split brain). Power them off or fence them, verify out of "
+                "band, then plan again with --confirmed-down.",
+                "7, 10.19",
+            )
+        )
+    votes = total  # the votes present: the only value that is accepted and sufficient
+    after, accepted = simulate.after_expected(cluster, up, node, votes)
+    check = _check(inp, votes, before)
+    if not check[0]:
+        dangers.append(Danger("blocking", check[1], "2.2" if stack == "corosync" else "8.4"))
+    elif not view_of(after, node).quorate or not accepted:
+        dangers.append(
+            Danger(
+                "blocking",
+                f"`pvecm expected {votes}` would be accepted but {node} would stay without "
+                "quorum (simulated).",
+                "1.7, 2.2",
+            )
+        )
+    if simulate.other_side_quorate(cluster, up, [(node, votes)]):
+        # Confirmed down, they cannot be quorate now; they could if they booted while the
+        # network is still split.  Unconfirmed nodes are already a blocking danger above.
+        missing = state.missing(cluster)
+        mv = sum(cluster.node(n).effective_votes for n in missing)
+        dangers.append(
+            Danger(
+                "warning",
+                f"The missing nodes ({', '.join(missing)}) hold {mv} votes: if they start "
+                "while the network is split, they are quorate on their own while this "
+                f"partition runs on expected {votes} - split brain (simulated). Keep them "
+                "off until the network path to this partition is verified, or remove them "
+                "from the cluster for good (`pvecm delnode`).",
+                "2.4, 10.19",
+            )
+        )
+    if any(d.severity == "blocking" for d in dangers):
+        return None, dangers, None
+    if inp.facts.ha_resources:
+        dangers.append(ha_self_fence_danger(node))
+    dangers.append(reload_danger(stack))
+    after_view = view_of(after, node)
+    step = Step(
+        title=f"Lower expected votes to {votes} on {node}",
+        why=(
+            f"{node}'s partition holds {total} of {before.expected_votes} expected votes; quorum "
+            f"is {before.quorum}. `pvecm expected {votes}` "
+            + (
+                f"runs `cman_tool expected -e {votes}` (reference 2.3, 8.4)"
+                if stack == "cman"
+                else f"runs `corosync-quorumtool -e {votes}`: accepted because {votes} is not "
+                "below the votes present (reference 2.2, 2.3)"
+            )
+            + f"; quorum becomes {after_view.quorum} and /etc/pve writable again (reference 6)."
+        ),
+        references=("2.2", "2.3", "2.4", "8.4") if stack == "cman" else ("2.2", "2.3", "2.4"),
+        commands=(Command(on=node, argv=("pvecm", "expected", str(votes))),),
+        precheck=status_check(node, before, stack, "still blocked with the votes the plan counted"),
+        expected=simulate.status_lines(after_view, stack),
+        postcheck=status_check(node, after_view, stack, "quorate with the lowered value"),
+        rollback=_rollback_text(inp, votes, after_view.expected_votes),
+        changes_state=True,
+    )
+    return step, dangers, votes
+
+
+def _check(inp: PlanInput, votes: int, before) -> tuple[bool, str]:
+    """Would the daemon accept `-e votes`?  votequorum (2.2) or cman_tool (8.4) rules."""
+    if inp.cluster.stack == "cman":
+        r = cman.check_expected(votes, total_votes=before.total_votes, current_quorum=before.quorum)
+    else:
+        r = vq.check_set_expected(
+            votes,
+            total_votes=before.total_votes,
+            total_nodes=len(before.members),
+            quorate=before.quorate,
+            two_node="2Node" in before.flags,
+            current_quorum=before.quorum,
+        )
+    return r.accepted, f"`pvecm expected {votes}` would be refused: {r.reason}"
+
+
+def _rollback_text(inp: PlanInput, votes: int, configured: int) -> str:
+    node = inp.run_node
+    if inp.cluster.stack == "cman":
+        return (
+            "Runtime only: it ends when the missing nodes rejoin (expected votes grow back "
+            "with the votes present) or cman restarts. A higher `pvecm expected` on a quorate "
+            "node is refused when its quorum would exceed the votes present (reference 8.4)."
+        )
+    return (
+        "Runtime only: expected votes grow back by themselves as the missing nodes rejoin "
+        f"(reference 1.4). To drop the lowered value at once run `corosync-cfgtool -R` on "
+        f"{node} (a reload re-reads expected votes, reference 1.13); `pvecm expected` with a "
+        "higher value is refused on a quorate node once quorum would exceed the votes "
+        "present (reference 2.2)."
+    )
+
+
+def _analyse(inp: PlanInput) -> _Draft:
+    cluster, state, stack = inp.cluster, inp.state, inp.cluster.stack
+    node = inp.run_node
+    draft = _Draft()
+    draft.dangers.extend(startup_dangers(cluster))
+    if draft.dangers:
+        draft.summary = "The config itself keeps the cluster from starting."
+        return draft
+    up = [n for n in cluster.names if n in state.up]
+    before = view_of(simulate.running(cluster, up), node)
+    look = Step(
+        title=f"Look at quorum on {node}",
+        why="Confirm the partition and the vote count the plan was computed for "
+        "(reference 5.1, 5.2).",
+        references=("5.1", "5.2"),
+        commands=(status_command(node),),
+        expected=simulate.status_lines(before, stack),
+    )
+    draft.steps.append(look)
+    if before.quorate:
+        draft.summary = (
+            f"{node}'s partition is quorate ({before.total_votes} of {before.expected_votes} "
+            f"votes, quorum {before.quorum}): /etc/pve is writable, nothing to restore."
+        )
+        if before.total_votes > 1 and stack == "corosync":
+            draft.dangers.append(
+                Danger(
+                    "info",
+                    f"`pvecm expected 1` would be refused here (CS_ERR_INVALID_PARAM): 1 is "
+                    f"below the {before.total_votes} votes present.",
+                    "2.2, 2.4",
+                )
+            )
+        return draft
+    step, dangers, votes = expected_step(inp)
+    draft.dangers.extend(dangers)
+    if step is None:
+        draft.summary = (
+            f"{node}'s partition is blocked ({before.total_votes} of {before.expected_votes} "
+            f"votes, quorum {before.quorum}) and lowering expected votes is not safe here."
+        )
+        draft.options.extend(_alternatives(inp))
+        return draft
+    missing = state.missing(cluster)
+    draft.steps.append(
+        Step(
+            title=f"Confirm {', '.join(missing)} powered off",
+            why="Only a node that is really off cannot form a quorate partition of its own "
+            "or keep running guests (reference 7, 10.19).",
+            references=("7", "10.19"),
+            commands=(
+                Command(
+                    on=node,
+                    manual=f"Check out of band (IPMI/iLO/iDRAC, PDU, hypervisor console) that "
+                    f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} powered off.",
+                ),
+            ),
+        )
+    )
+    draft.steps.append(step)
+    back = simulate.running(cluster, up)
+    back.expected(node, votes or 0)
+    back.start(missing)
+    back_view = view_of(back, node)
+    draft.steps.append(
+        Step(
+            title="When the missing nodes are back",
+            why="Expected votes grow back on their own as soon as the votes present exceed "
+            "them; no command is needed (reference 1.4, 2.4).",
+            references=("1.4", "2.4"),
+            commands=(status_command(node),),
+            expected=simulate.status_lines(back_view, stack),
+            postcheck=status_check(node, back_view, stack, "the full cluster again"),
+            deferred=True,
+        )
+    )
+    draft.summary = (
+        f"{node}'s partition holds {before.total_votes} of {before.expected_votes} expected "
+        f"votes (quorum {before.quorum}): run `pvecm expected {votes}` on {node}."
+    )
+    return draft
+
+
+def _alternatives(inp: PlanInput) -> list[str]:
+    return [
+        "Bring the missing nodes back (network or power): expected votes and quorum return "
+        "by themselves (reference 1.4).",
+        "If the missing nodes are gone for good: power them off, confirm it, and plan again "
+        "with --confirmed-down; then remove them with `pvecm delnode` once quorate.",
+        "Add a QDevice while all nodes are up, before the next outage (reference 3.3).",
+    ]
+
+
+__all__ = ["KIND", "build", "expected_step"]

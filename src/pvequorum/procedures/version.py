@@ -1,0 +1,84 @@
+"""Proxmox VE versions and what each generation can do.
+
+The quorum stack changed twice: PVE 2.x/3.x run cman (cluster.conf, reference 8), PVE 4.x/5.x
+corosync 2 with votequorum, PVE 6.x and later corosync 3 with the knet transport.  Feature
+gates below name where the version boundary comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pvequorum.errors import InputError
+
+_VERSION = re.compile(r"^\s*(\d+)(?:\.(\d+)(?:\.\d+)?(?:-[0-9A-Za-z.~+]+)?)?\s*$")
+
+OLDEST, NEWEST = 2, 9  # PVE 2.0 (2012, cman) up to the current major series
+
+
+@dataclass(frozen=True, order=True)
+class PveVersion:
+    """A Proxmox VE release as major.minor (patch levels do not change any procedure)."""
+
+    major: int
+    minor: int = 0
+
+    def __post_init__(self) -> None:
+        if not OLDEST <= self.major <= NEWEST:
+            raise InputError(
+                f"Proxmox VE {self.major}.{self.minor} is not a release this kit knows "
+                f"({OLDEST}.x to {NEWEST}.x)",
+                where="--pve-version",
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> PveVersion:
+        """'3.4', '8.2', '8', '8.2.4' or 'pve-manager/8.2.4/...' (as `pveversion` prints)."""
+        m = _VERSION.match(text.split("/", 2)[1] if text.startswith("pve-manager/") else text)
+        if not m:
+            raise InputError(f"cannot read a Proxmox VE version from {text!r}", "--pve-version")
+        return cls(int(m.group(1)), int(m.group(2) or 0))
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+    @property
+    def stack(self) -> str:
+        """'cman' for PVE 2.x/3.x (reference 8), 'corosync' (votequorum) from 4.0 on."""
+        return "cman" if self.major <= 3 else "corosync"
+
+    @property
+    def corosync_major(self) -> int:
+        """corosync 1 under cman (PVE 2/3), 2 for PVE 4/5, 3 (knet) from PVE 6."""
+        return 1 if self.major <= 3 else 2 if self.major <= 5 else 3
+
+    @property
+    def transport(self) -> str:
+        return "knet" if self.major >= 6 else "udp (multicast)"
+
+    @property
+    def generation(self) -> str:
+        if self.stack == "cman":
+            return "cman (cluster.conf)"
+        return f"corosync {self.corosync_major} ({self.transport})"
+
+    @property
+    def has_pvecm_qdevice(self) -> bool:
+        """`pvecm qdevice setup` came with pve-cluster 5.0-34 (2019-03-14, "allow to setup
+        and remove qdevice for cluster with the pvecm CLI tool"), first shipped in PVE 5.4
+        (inference from the release dates)."""
+        return (self.major, self.minor) >= (5, 4)
+
+    @property
+    def has_node_maintenance(self) -> bool:
+        """`ha-manager crm-command node-maintenance enable NODE` came with pve-ha-manager
+        3.6.0 (2023-03-20, fix #4371, commit 4600bf8), first shipped in PVE 7.4 - not 7.3,
+        which had pve-ha-manager 3.5.1 (inference from the release dates)."""
+        return (self.major, self.minor) >= (7, 4)
+
+    @property
+    def has_crm_command(self) -> bool:
+        """`ha-manager crm-command migrate` exists since pve-ha-manager 3.0-3 (2019-11, PVE
+        6.1, inference from dates); before that the same request is `ha-manager migrate`."""
+        return (self.major, self.minor) >= (6, 1)
