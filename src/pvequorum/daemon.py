@@ -75,9 +75,10 @@ class Daemon:
     def _member_entries(self) -> list[Entry]:
         return [e for e in self.table.values() if e.state == MEMBER]
 
-    def quorum_total(self) -> tuple[int, int]:
+    def quorum_total(self, entries: list[Entry] | None = None) -> tuple[int, int]:
         """(total votes, total nodes) as `calculate_quorum()` counts them (reference 1.3)."""
-        entries = self._member_entries()
+        if entries is None:
+            entries = self._member_entries()
         votes = sum(e.votes for e in entries)
         nodes = len(entries)
         if self.qdevice_cast:
@@ -86,12 +87,16 @@ class Daemon:
                 nodes += 1
         return votes, nodes
 
-    def highest_expected(self) -> int:
-        return max((e.expected for e in self._member_entries()), default=0)
+    def highest_expected(self, entries: list[Entry] | None = None) -> int:
+        if entries is None:
+            entries = self._member_entries()
+        return max((e.expected for e in entries), default=0)
 
-    def _calculate(self, allow_decrease: bool, max_expected: int) -> tuple[int, int]:
-        total_votes, total_nodes = self.quorum_total()
-        highest = max_expected if max_expected > 0 else self.highest_expected()
+    def _calculate(
+        self, entries: list[Entry], allow_decrease: bool, max_expected: int
+    ) -> tuple[int, int]:
+        total_votes, total_nodes = self.quorum_total(entries)
+        highest = max_expected if max_expected > 0 else self.highest_expected(entries)
         q = vq.calculate_quorum(
             highest_expected=highest,
             total_votes=total_votes,
@@ -109,13 +114,13 @@ class Daemon:
         members = len(entries) + (1 if self.qdevice_votes else 0)
         max_expected = members if by_current_nodes else 0
         self.us.expected = vq.raised_expected(self.us.expected, votes_expected)
-        self.quorum, total_votes = self._calculate(allow_decrease, max_expected)
+        self.quorum, total_votes = self._calculate(entries, allow_decrease, max_expected)
         if max_expected:
             for e in entries:
                 e.expected = max_expected
-        self._are_we_quorate(total_votes)
+        self._are_we_quorate(total_votes, entries)
 
-    def _are_we_quorate(self, total_votes: int) -> None:
+    def _are_we_quorate(self, total_votes: int, entries: list[Entry]) -> None:
         """`are_we_quorate()`: WFA, the vote test, ATB (reference 1.7, 1.3, 1.9)."""
         if self.wait_for_all and self.wfa_status:
             if total_votes != self.us.expected:
@@ -123,7 +128,7 @@ class Daemon:
             self.wfa_status = False
         quorate = self.quorum <= total_votes
         if quorate:
-            ids = [e.nodeid for e in self._member_entries()]
+            ids = [e.nodeid for e in entries]
             self.lowest, self.highest = min(ids), max(ids)
         if (
             self.atb is not vq.Atb.NONE
