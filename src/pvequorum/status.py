@@ -1,0 +1,331 @@
+"""Parse and render `corosync-quorumtool -s`, `pvecm status` and `cman_tool status` text.
+
+The formats are byte-exact restatements of reference section 5: an 18-character label
+column, two trailing spaces after a quorate `Quorum:` value, a space after every flag,
+`0x%08x` node ids with `-H`.  Parsers turn pasted output into a `QuorumStatus`; renderers
+print what a real node would show for a simulator `NodeView`, so notebooks can show the
+exact text an admin will see.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pvequorum.errors import InputError
+from pvequorum.votequorum import FLAG_ORDER
+
+LABEL_WIDTH = 18  # print_string_padded label column (reference 5.1)
+DEFAULT_DATE = "Tue Sep 14 11:06:47 2021"
+
+
+class StatusParseError(InputError):
+    """Status text that is not what the tool prints; `where` names the line."""
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One row of `Membership information` (reference 5.1)."""
+
+    nodeid: int
+    votes: int
+    name: str
+    local: bool = False
+    qdevice: str | None = None  # e.g. "A,V,NMW" or "NR" when the Qdevice column is shown
+
+
+@dataclass(frozen=True)
+class QuorumStatus:
+    """What one node reported; field names follow the scenario format's observations."""
+
+    quorate: bool
+    expected_votes: int | None
+    highest_expected: int | None
+    total_votes: int | None
+    quorum: int | None
+    flags: tuple[str, ...]
+    members: tuple[MemberRow, ...]
+    node_id: int | None = None
+    ring_id: str | None = None
+    nodes: int | None = None
+    provider: str | None = None
+    cluster_name: str | None = None
+    config_version: int | None = None
+    transport: str | None = None
+    qdevice_votes: int | None = None
+    stack: str = "corosync"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def local_name(self) -> str | None:
+        return next((m.name for m in self.members if m.local), None)
+
+    def member_names(self, address_to_name: dict[str, str] | None = None) -> tuple[str, ...]:
+        """Member names sorted by nodeid; with `-i` output map addresses to names."""
+        mapping = address_to_name or {}
+        rows = sorted((m for m in self.members if m.nodeid != 0), key=lambda m: m.nodeid)
+        return tuple(mapping.get(m.name, m.name) for m in rows)
+
+    def to_observation(self, address_to_name: dict[str, str] | None = None) -> dict[str, Any]:
+        """The scenario format's per-node observation dict."""
+        return {
+            "quorate": self.quorate,
+            "expected_votes": self.expected_votes,
+            "highest_expected": self.highest_expected,
+            "total_votes": self.total_votes,
+            "quorum": self.quorum,
+            "flags": list(self.flags),
+            "members": list(self.member_names(address_to_name)),
+        }
+
+
+_LABEL = re.compile(r"^([A-Za-z][A-Za-z ]*?):\s?(.*)$")
+
+
+def _int(value: str, where: str, label: str) -> int:
+    try:
+        return int(value.split()[0], 0)
+    except (ValueError, IndexError):
+        raise StatusParseError(f"{label} is not a number: {value!r}", where) from None
+
+
+def _parse_member_line(line: str, has_qdevice: bool, where: str) -> MemberRow:
+    parts = line.split()
+    if len(parts) < 3:
+        raise StatusParseError(f"membership row has too few columns: {line!r}", where)
+    nodeid = _int(parts[0], where, "Nodeid")
+    votes = _int(parts[1], where, "Votes")
+    rest = parts[2:]
+    qdevice = None
+    if has_qdevice and nodeid != 0 and rest and re.fullmatch(r"(NR|N?A,N?V,N?MW)", rest[0]):
+        qdevice, rest = rest[0], rest[1:]
+    text = " ".join(rest)
+    local = text.endswith(" (local)")
+    if local:
+        text = text[: -len(" (local)")]
+    text = re.sub(r" \(votes \d+\)$", "", text)
+    if not text:
+        raise StatusParseError(f"membership row has no name: {line!r}", where)
+    return MemberRow(nodeid, votes, text, local, qdevice)
+
+
+def parse_status(text: str, source: str = "<status>") -> QuorumStatus:
+    """Parse `corosync-quorumtool -s` (any of -i/-H/-a), `pvecm status` or `cman_tool status`.
+
+    Detects the format from its content; raises `StatusParseError` naming the line.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise StatusParseError("empty status text", source)
+    if "Quorum information" not in text and "Membership state:" in text:
+        return _parse_cman(text, source)
+    fields: dict[str, str] = {}
+    members: list[MemberRow] = []
+    in_members = False
+    has_qdevice = False
+    for number, raw in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        where = f"{source}: line {number}"
+        line = raw.rstrip()
+        if not line:
+            continue
+        if set(line) <= {"-", "~"}:
+            continue
+        if line.strip().startswith("Nodeid"):
+            in_members = True
+            has_qdevice = "Qdevice" in line.split()
+            continue
+        if in_members:
+            members.append(_parse_member_line(line, has_qdevice, where))
+            continue
+        if line in ("Cluster information", "Quorum information", "Votequorum information"):
+            continue
+        if line == "Membership information":
+            continue
+        match = _LABEL.match(raw)
+        if not match:
+            raise StatusParseError(f"not a status line: {line!r}", where)
+        fields[match.group(1).strip()] = match.group(2)
+    if "Quorate" not in fields and "Quorum" not in fields:
+        raise StatusParseError("no 'Quorate:' or 'Quorum:' line: not quorum status output", source)
+    quorum_line = fields.get("Quorum", "")
+    quorate_text = fields.get("Quorate", "").strip()
+    quorate = quorate_text == "Yes" if quorate_text else "Activity blocked" not in quorum_line
+    flags = tuple(fields.get("Flags", "").split())
+    unknown = [f for f in flags if f not in FLAG_ORDER]
+    if unknown:
+        raise StatusParseError(f"unknown flag(s) {', '.join(unknown)}", source)
+
+    def number(label: str) -> int | None:
+        value = fields.get(label, "").strip()
+        return _int(value, source, label) if value else None
+
+    qdev_rows = [m for m in members if m.nodeid == 0]
+    return QuorumStatus(
+        quorate=quorate,
+        expected_votes=number("Expected votes"),
+        highest_expected=number("Highest expected"),
+        total_votes=number("Total votes"),
+        quorum=number("Quorum"),
+        flags=flags,
+        members=tuple(members),
+        node_id=number("Node ID"),
+        ring_id=fields.get("Ring ID", "").strip() or None,
+        nodes=number("Nodes"),
+        provider=fields.get("Quorum provider", "").strip() or None,
+        cluster_name=fields.get("Name", "").strip() or None,
+        config_version=number("Config Version"),
+        transport=fields.get("Transport", "").strip() or None,
+        qdevice_votes=qdev_rows[0].votes if qdev_rows else None,
+    )
+
+
+def _parse_cman(text: str, source: str) -> QuorumStatus:
+    """`cman_tool status` (reference 5.3): `Label: value` lines, no membership table."""
+    fields: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        label, sep, value = raw.partition(":")
+        if not sep:
+            raise StatusParseError(
+                f"not a cman_tool status line: {raw!r}", f"{source}: line {number}"
+            )
+        fields[label.strip()] = value.strip()
+
+    def number(label: str) -> int | None:
+        value = fields.get(label, "")
+        return _int(value, source, label) if value else None
+
+    quorum_line = fields.get("Quorum", "")
+    flags = tuple(f for f in fields.get("Flags", "").split() if f)
+    return QuorumStatus(
+        quorate=bool(quorum_line) and "Activity blocked" not in quorum_line,
+        expected_votes=number("Expected votes"),
+        highest_expected=None,
+        total_votes=number("Total votes"),
+        quorum=number("Quorum"),
+        flags=flags,
+        members=(),
+        node_id=number("Node ID"),
+        nodes=number("Nodes"),
+        cluster_name=fields.get("Cluster Name") or None,
+        config_version=number("Config Version"),
+        qdevice_votes=number("Quorum device votes"),
+        stack="cman",
+        extra={k: v for k, v in fields.items() if k in ("Node name", "Node votes")},
+    )
+
+
+# --- rendering -----------------------------------------------------------------------------
+def _label(label: str, value: str) -> str:
+    return f"{label + ':':<{LABEL_WIDTH}}{value}"
+
+
+def _padded(value: str) -> str:
+    """print_string_padded: right-aligned to 10 characters plus one space (reference 5.1)."""
+    return f"{value:>10} "
+
+
+def render_quorumtool(
+    view: Any,
+    *,
+    hex_ids: bool = False,
+    addresses: dict[str, str] | None = None,
+    date: str = DEFAULT_DATE,
+    ring_id: str | None = None,
+) -> str:
+    """`corosync-quorumtool -s` as the node of a simulator `NodeView` would print it.
+
+    `hex_ids` is `-H`; `addresses` (name -> IP) is `-i`.  `pvecm status` runs `-siH`.
+    """
+    node_id = f"0x{view.nodeid:08x}" if hex_ids else str(view.nodeid)
+    ring = ring_id or f"{min(v[0] for v in view.member_votes):x}.{len(view.members) * 4:x}"
+    lines = [
+        "Quorum information",
+        "------------------",
+        _label("Date", date),
+        _label("Quorum provider", "corosync_votequorum"),
+        _label("Nodes", str(len(view.members))),
+        _label("Node ID", node_id),
+        _label("Ring ID", ring),
+        _label("Quorate", "Yes" if view.quorate else "No"),
+        "",
+        "Votequorum information",
+        "----------------------",
+        _label("Expected votes", str(view.expected_votes)),
+        _label("Highest expected", str(view.highest_expected)),
+        _label("Total votes", str(view.total_votes)),
+        _label("Quorum", f"{view.quorum} {' ' if view.quorate else 'Activity blocked'}"),
+        _label("Flags", "".join(f"{flag} " for flag in view.flags)),
+        "",
+        "Membership information",
+        "----------------------",
+    ]
+    qdevice = "Qdevice" in view.flags
+    header = _padded("Nodeid") + _padded("Votes") + (_padded("Qdevice") if qdevice else "")
+    lines.append(header + "Name")
+    mapping = addresses or {}
+    for nodeid, name, votes in view.member_votes:
+        shown_id = f"0x{nodeid:08x} " if hex_ids else _padded(str(nodeid))
+        row = shown_id + _padded(str(votes))
+        if qdevice:
+            cast = "V" if view.qdevice_cast else "NV"
+            row += _padded(f"A,{cast},NMW")
+        local = " (local)" if name == view.name else ""
+        lines.append(row + mapping.get(name, name) + local)
+    if qdevice:
+        votes = view.qdevice_votes if view.qdevice_cast else 0
+        shown_id = "0x00000000 " if hex_ids else _padded("0")
+        suffix = "" if view.qdevice_cast else f" (votes {view.qdevice_votes})"
+        lines.append(shown_id + _padded(str(votes)) + _padded("") + "Qdevice" + suffix)
+    return "\n".join(lines) + "\n"
+
+
+def render_pvecm_status(
+    view: Any,
+    *,
+    cluster_name: str,
+    config_version: int | None,
+    addresses: dict[str, str] | None = None,
+    transport: str = "knet",
+    secure_auth: str = "on",
+    date: str = DEFAULT_DATE,
+) -> str:
+    """`pvecm status`: the cluster header, then `corosync-quorumtool -siH` (reference 5.2)."""
+    header = "\n".join(
+        [
+            "Cluster information",
+            "-------------------",
+            f"{'Name:':<17} {cluster_name}",
+            f"{'Config Version:':<17} {config_version if config_version is not None else -1}",
+            f"{'Transport:':<17} {transport}",
+            f"{'Secure auth:':<17} {secure_auth}",
+        ]
+    )
+    body = render_quorumtool(view, hex_ids=True, addresses=addresses, date=date)
+    return header + "\n\n" + body
+
+
+def render_cman_status(view: Any, *, cluster_name: str, config_version: int) -> str:
+    """The quorum-relevant lines of `cman_tool status` (reference 5.3)."""
+    flags = "".join(f" {f}" for f in view.flags) + " "
+    lines = [
+        "Version: 6.2.0",
+        f"Config Version: {config_version}",
+        f"Cluster Name: {cluster_name}",
+        "Cluster Member: Yes",
+        "Membership state: Cluster-Member",
+        f"Nodes: {len(view.members)}",
+        f"Expected votes: {view.expected_votes}",
+    ]
+    if view.qdevice_cast:
+        lines.append(f"Quorum device votes: {view.qdevice_votes}")
+    lines += [
+        f"Total votes: {view.total_votes}",
+        f"Node votes: {view.votes}",
+        f"Quorum: {view.quorum} {' ' if view.quorate else 'Activity blocked'}",
+        f"Flags:{flags}",
+        f"Node name: {view.name}",
+        f"Node ID: {view.nodeid}",
+    ]
+    return "\n".join(lines) + "\n"
