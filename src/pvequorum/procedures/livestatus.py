@@ -19,7 +19,7 @@ def _parse(text: str, where: str) -> Any:
         from pvequorum import status
     except ImportError as exc:  # pragma: no cover - only while pvequorum.status is missing
         raise PrerequisiteError(f"pvequorum.status is not available: {exc}") from exc
-    return status.parse_status(text, where=where)
+    return status.parse_status(text, where)
 
 
 def node_status(text: str, cluster: Cluster, where: str = "status") -> NodeStatus:
@@ -44,6 +44,11 @@ def node_status(text: str, cluster: Cluster, where: str = "status") -> NodeStatu
         members.append(name)
         if m.local:
             local = name
+    if local is None and parsed.stack == "cman":
+        # cman_tool status has no membership table; it names the local node (reference 5.3)
+        local = parsed.extra.get("Node name")
+        if local is not None:
+            cluster.node(local)  # an unknown name is a conflict with the config
     if local is None:
         raise InputError("the status does not mark a local node", where)
     return NodeStatus(
