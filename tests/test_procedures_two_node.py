@@ -29,7 +29,7 @@ from pvequorum.procedures.config_steps import ConfigChange
 
 CLUSTER_CONF_NEW = CLUSTER_CONF_2.replace('config_version="2"', 'config_version="3"').replace(
     '<cman keyfile="/var/lib/pve-cluster/corosync.authkey">',
-    '<cman expected_votes="1" keyfile="/var/lib/pve-cluster/corosync.authkey" two_node="1">',
+    '<cman two_node="1" expected_votes="1" keyfile="/var/lib/pve-cluster/corosync.authkey">',
 )
 COROSYNC_NEW = COROSYNC_2.replace("config_version: 2", "config_version: 3").replace(
     "  provider: corosync_votequorum\n", "  provider: corosync_votequorum\n  two_node: 1\n"
@@ -93,7 +93,13 @@ def test_pve3_two_node_is_the_article(edits):
     assert "cp /etc/pve/cluster.conf /etc/pve/cluster.conf.new" in cmds
     assert "ccs_config_validate -v -f /etc/pve/cluster.conf.new" in cmds
     assert cmds[-1] == "mv /etc/pve/cluster.conf.new /etc/pve/cluster.conf"
-    assert '+  <cman expected_votes="1"' in p.diff and 'two_node="1">' in p.diff
+    # exactly the source article's change: two_node and expected_votes first on <cman>
+    assert (
+        '+  <cman two_node="1" expected_votes="1" keyfile="/var/lib/pve-cluster/corosync.authkey">'
+        in p.diff
+    )
+    changed = [x for x in p.diff.splitlines() if x[:1] in "+-" and x[:3] not in ("+++", "---")]
+    assert len(changed) == 4  # the <cman> line and the version line, old and new
     assert '+<cluster name="mycluster" config_version="3">' in p.diff
     md = to_markdown(p)
     assert "Datacenter -> HA -> Activate" in md and "answer no" in md
