@@ -223,6 +223,8 @@ def validate_corosync(doc: corosync.CorosyncConf) -> list[Finding]:
             findings.append(
                 _finding("CQ230", f"'{line.name} :' with a space before the colon", number)
             )
+        elif line.value and body[len(line.name) + 1 : len(line.name) + 2] not in (" ", "\t"):
+            findings.append(_finding("CQ230", f"no space after '{line.name}:'", number))
         if "#" in line.value:
             findings.append(
                 _finding(
