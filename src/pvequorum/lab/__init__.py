@@ -1,0 +1,1 @@
+"""The real-corosync lab (an edge): daemons in network namespaces, faults, scenario runs."""

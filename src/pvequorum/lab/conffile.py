@@ -1,0 +1,65 @@
+"""The corosync.conf a lab node runs with (pure): the cluster's quorum options as given.
+
+Absent quorum keys stay absent (the scenario format's contract: `two_node: 1` turns
+wait_for_all on only when `wait_for_all` is absent), knet transport, crypto off inside the
+private namespaces, the token of the cluster or 1000 ms for speed.
+"""
+
+from __future__ import annotations
+
+from pvequorum.model import Cluster
+
+LAB_TOKEN_MS = 1000
+
+
+def lab_corosync_conf(cluster: Cluster, addresses: dict[str, str], logfile: str) -> str:
+    lines = [
+        "totem {",
+        "  version: 2",
+        f"  cluster_name: {cluster.name}",
+        "  transport: knet",
+        "  crypto_cipher: none",
+        "  crypto_hash: none",
+        f"  token: {cluster.totem.token or LAB_TOKEN_MS}",
+    ]
+    if cluster.totem.token_coefficient is not None:
+        lines.append(f"  token_coefficient: {cluster.totem.token_coefficient}")
+    if cluster.totem.consensus is not None:
+        lines.append(f"  consensus: {cluster.totem.consensus}")
+    lines += ["  interface {", "    linknumber: 0", "  }", "}", "", "nodelist {"]
+    for node in cluster.nodes:
+        lines += ["  node {", f"    name: {node.name}", f"    nodeid: {node.nodeid}"]
+        if node.votes is not None:
+            lines.append(f"    quorum_votes: {node.votes}")
+        lines += [f"    ring0_addr: {addresses[node.name]}", "  }"]
+    lines += ["}", "", "quorum {", "  provider: corosync_votequorum"]
+    for key, value in cluster.quorum.to_dict().items():
+        if key == "device":
+            device = cluster.quorum.device
+            assert device is not None
+            lines += ["  device {", f"    model: {device.model}"]
+            if device.votes is not None:
+                lines.append(f"    votes: {device.votes}")
+            lines += [
+                "    net {",
+                f"      algorithm: {device.algorithm}",
+                f"      host: {device.host or '127.0.0.1'}",
+                f"      tie_breaker: {device.tie_breaker}",
+                "    }",
+                "  }",
+            ]
+        else:
+            lines.append(f"  {key}: {value}")
+    lines += [
+        "}",
+        "",
+        "logging {",
+        "  to_logfile: yes",
+        f"  logfile: {logfile}",
+        "  to_syslog: no",
+        "  to_stderr: no",
+        "  timestamp: on",
+        "}",
+        "",
+    ]
+    return "\n".join(lines)
