@@ -13,6 +13,7 @@ can act on a lab that an earlier invocation built, and `down` can remove a lab t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -427,10 +428,8 @@ def _proc_state(pid: int) -> str:
 def _kill(pid: int | None, sig: signal.Signals) -> None:
     if pid is None:
         return
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def running_labs() -> list[str]:
