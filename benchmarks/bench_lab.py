@@ -51,9 +51,8 @@ def main() -> None:
         up, down, rss = measure(nodes)
         verdict = "" if target is None else ("  ok" if up <= target else "  MISSED")
         print(f"{nodes}-node lab: up to all quorate {up:6.2f} s{verdict}")
-        print(
-            f"{nodes}-node lab: teardown          {down:6.2f} s{'  ok' if down <= 3 else '  MISSED'}"
-        )
+        ok = "  ok" if down <= 3 else "  MISSED"
+        print(f"{nodes}-node lab: teardown          {down:6.2f} s{ok}")
         print(f"{nodes}-node lab: RSS per daemon    {rss / 1024:6.1f} MiB")
 
 
