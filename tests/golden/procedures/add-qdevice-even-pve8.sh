@@ -1,0 +1,120 @@
+#!/bin/sh
+# Text in single quotes is literal on purpose (commands shown, not run):
+# shellcheck disable=SC2016
+# pvequorum plan add-qdevice: Add a QDevice to cluster mycluster
+# Proxmox VE 8.2 (corosync); cluster mycluster; run on pve1 as root.
+# Add a QDevice on 192.168.1.50 to cluster mycluster.
+# INFO: PVE's docs say the QDevice picks a partition 'randomly' in a 50:50 split; qnetd
+# decides deterministically (score, active clients, previous quorate partition, then
+# tie_breaker lowest). (reference 3.2, 10.13)
+set -eu
+
+TOKEN=7a4074c30fcd
+if [ "${1:-}" != "$TOKEN" ]; then
+  echo "Read this script first, then run it as: sh $0 $TOKEN" >&2
+  exit 2
+fi
+if [ "$(hostname)" != pve1 ]; then
+  echo 'run this script on pve1' >&2
+  exit 2
+fi
+
+normalise() {
+  sed 's/^[[:space:]]*//; s/[[:space:]]*$//'
+}
+
+# has_line TEXT LINE: TEXT contains LINE (white space at both ends ignored).
+has_line() {
+  printf '%s\n' "$1" | normalise | grep -qxF -- "$2"
+}
+
+# poll TRIES CHECK: run the check function until it passes, once a second.
+poll() {
+  tries=$1
+  shift
+  n=1
+  until "$@"; do
+    if [ "$n" -ge "$tries" ]; then
+      return 1
+    fi
+    n=$((n + 1))
+    sleep 1
+  done
+}
+
+manual() {
+  printf '\nBY HAND: %s\n' "$1"
+  printf 'Type yes when done: '
+  answer=
+  read -r answer </dev/tty || answer=
+  if [ "$answer" != yes ]; then
+    echo 'stopped: manual step not confirmed' >&2
+    exit 1
+  fi
+}
+
+ROLLBACK='nothing has been changed yet'
+on_exit() {
+  rc=$?
+  if [ "$rc" -ne 0 ]; then
+    printf '\nFAILED (exit %s). Rollback for the step that failed:\n%s\n' "$rc" "$ROLLBACK" >&2
+  fi
+}
+trap on_exit EXIT
+
+# --- Step 1: Check that every node is online and quorate
+# Why: `pvecm qdevice setup` aborts when any node is offline (reference 3.3).
+step1_post() {
+  out=$(pvecm status 2>&1) || true
+  has_line "$out" 'Nodes:            4' || { echo 'missing line: Nodes:            4' >&2; return 1; }
+  has_line "$out" 'Quorate:          Yes' || { echo 'missing line: Quorate:          Yes' >&2; return 1; }
+  has_line "$out" 'Expected votes:   4' || { echo 'missing line: Expected votes:   4' >&2; return 1; }
+  has_line "$out" 'Highest expected: 4' || { echo 'missing line: Highest expected: 4' >&2; return 1; }
+  has_line "$out" 'Total votes:      4' || { echo 'missing line: Total votes:      4' >&2; return 1; }
+  has_line "$out" 'Quorum:           3' || { echo 'missing line: Quorum:           3' >&2; return 1; }
+  has_line "$out" 'Flags:            Quorate' || { echo 'missing line: Flags:            Quorate' >&2; return 1; }
+  return 0
+}
+echo '==> Step 1: Check that every node is online and quorate'
+ROLLBACK='nothing to roll back for this step'
+pvecm status || true
+poll 1 step1_post || { echo 'post-check of step 1 failed: all nodes members, quorate' >&2; exit 1; }
+
+# --- Step 2: Install corosync-qnetd on the QNetd host 192.168.1.50
+# Why: The external vote runs corosync-qnetd (reference 3.3). `-y` because the script has no
+# terminal for apt's question.
+echo '==> Step 2: Install corosync-qnetd on the QNetd host 192.168.1.50'
+ROLLBACK='apt remove corosync-qnetd on the QNetd host'
+ssh root@192.168.1.50 'apt install -y corosync-qnetd'
+
+# --- Step 3: Install corosync-qdevice on every node
+# Why: Every cluster node runs the corosync-qdevice daemon (reference 3.3).
+echo '==> Step 3: Install corosync-qdevice on every node'
+ROLLBACK='apt remove corosync-qdevice on every node'
+apt install -y corosync-qdevice
+ssh root@pve2 'apt install -y corosync-qdevice'
+ssh root@pve3 'apt install -y corosync-qdevice'
+ssh root@pve4 'apt install -y corosync-qdevice'
+
+# --- Step 4: Set up the QDevice
+# Why: Copies ssh keys and certificates, adds the quorum.device section with algorithm ffsplit
+# and votes 1, starts corosync-qdevice on every node and reloads corosync (reference 3.3). It
+# asks for the QNetd host's root password once (ssh-copy-id).
+step4_post() {
+  out=$(pvecm status 2>&1) || true
+  has_line "$out" 'Nodes:            4' || { echo 'missing line: Nodes:            4' >&2; return 1; }
+  has_line "$out" 'Quorate:          Yes' || { echo 'missing line: Quorate:          Yes' >&2; return 1; }
+  has_line "$out" 'Expected votes:   5' || { echo 'missing line: Expected votes:   5' >&2; return 1; }
+  has_line "$out" 'Highest expected: 5' || { echo 'missing line: Highest expected: 5' >&2; return 1; }
+  has_line "$out" 'Total votes:      5' || { echo 'missing line: Total votes:      5' >&2; return 1; }
+  has_line "$out" 'Quorum:           3' || { echo 'missing line: Quorum:           3' >&2; return 1; }
+  has_line "$out" 'Flags:            Quorate Qdevice' || { echo 'missing line: Flags:            Quorate Qdevice' >&2; return 1; }
+  return 0
+}
+echo '==> Step 4: Set up the QDevice'
+ROLLBACK='pvecm qdevice remove | on pve1: pvecm qdevice remove'
+pvecm qdevice setup 192.168.1.50
+poll 30 step4_post || { echo 'post-check of step 4 failed: the QDevice votes' >&2; exit 1; }
+
+ROLLBACK='nothing: every step passed'
+echo '==> all steps passed'
