@@ -17,6 +17,7 @@ def lab_corosync_conf(cluster: Cluster, addresses: dict[str, str], logfile: str)
         "totem {",
         "  version: 2",
         f"  cluster_name: {cluster.name}",
+        f"  config_version: {cluster.config_version or 1}",
         "  transport: knet",
         "  crypto_cipher: none",
         "  crypto_hash: none",
