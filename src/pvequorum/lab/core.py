@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -132,6 +133,7 @@ class Lab:
         addresses = {n.name: n.address for n in self.nodes.values()}
         conf = lab_corosync_conf(self.cluster, addresses, str(directory / "corosync.log"))
         (directory / "etc" / "corosync.conf").write_text(conf)
+        (directory / "pve" / "corosync.conf").write_text(conf)  # what /etc/pve would hold
         _run(["ip", "netns", "add", node.netns])
         _run(["ip", "-n", node.netns, "link", "set", "lo", "up"])
         _run(
@@ -360,6 +362,42 @@ class Lab:
     def set_expected(self, name: str, votes: int) -> bool:
         """`corosync-quorumtool -e N`, what `pvecm expected N` runs (reference 2.3)."""
         return self._quorumtool(self._node(name), "-e", str(votes)).returncode == 0
+
+    def corosync_conf_text(self, name: str) -> str:
+        """The corosync.conf the node's daemon runs with (/etc/corosync/corosync.conf)."""
+        return (Path(self._node(name).directory) / "etc" / "corosync.conf").read_text()
+
+    def pmxcfs_sync_corosync_conf(self, origin: str) -> list[str]:
+        """What pmxcfs does after a write of /etc/pve/corosync.conf (reference 4.3).
+
+        /etc/pve is one file system for the nodes that reach each other: the new file is
+        copied to every node of the origin's partition whose local version is not higher,
+        and the originating node runs `corosync-cfgtool -R` (without pmxcfs's 1 s sleep).
+        """
+        new_text = (Path(self._node(origin).directory) / "pve" / "corosync.conf").read_text()
+        match = re.search(r"config_version\s*:\s*(\d+)", new_text)
+        version = int(match.group(1)) if match else 0
+        if version == 0:
+            return []  # "unable to parse cluster config_version": not copied
+        group = next((g for g in self.connected_groups() if origin in g), [origin])
+        copied = []
+        for name in group:
+            local = self.corosync_conf_text(name)
+            old = re.search(r"config_version\s*:\s*(\d+)", local)
+            if old and int(old.group(1)) > version:
+                continue  # "local corosync.conf is newer"
+            directory = Path(self.nodes[name].directory)
+            (directory / "etc" / "corosync.conf").write_text(new_text)
+            (directory / "pve" / "corosync.conf").write_text(new_text)
+            copied.append(name)
+        if origin in self.running():
+            subprocess.run(
+                ["ip", "netns", "exec", self.nodes[origin].netns, "corosync-cfgtool", "-R"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        return copied
 
     def connected_groups(self) -> list[list[str]]:
         """Groups of running nodes that reach each other, sorted by nodeid."""
