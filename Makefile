@@ -17,9 +17,10 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-## demo: create .venv, install, run the kit's main job on an embedded example
+## demo: create .venv, install, run the kit's main job on an embedded example:
+## the restore-quorum runbook on a two-node cluster with pve2 down (plan mode)
 demo: $(STAMP)
-	$(BIN)/pvequorum simulate
+	$(BIN)/pvequorum runbook restore-quorum --example -o demo-restore-quorum.ipynb
 
 ## test: create .venv, install the test extras, run the whole suite
 test: $(TEST_STAMP)

@@ -45,7 +45,6 @@ EXTRA = {
     ],
 }
 SECTIONS = [
-    ("Verdict", "rb.verdict(run)"),
     ("Inputs as understood", "rb.inputs(run)"),
     ("Pre-checks", "rb.prechecks(run)"),
     ("The plan", "rb.plan(run)"),
@@ -73,10 +72,12 @@ def notebook_for(name: str) -> nbformat.NotebookNode:
             "\n".join(f"{key} = {value}  # {comment}" for key, value, comment in params),
             metadata={"tags": ["parameters"]},
         ),
+        nbformat.v4.new_markdown_cell("## Verdict"),
         nbformat.v4.new_code_cell(
             "from pvequorum.runbooks import notebook as rb\n\n"
             f"PARAMETERS = {[p[0] for p in params]!r}\n"
-            f"run = rb.start({name!r}, {{k: globals()[k] for k in PARAMETERS}})"
+            f"run = rb.start({name!r}, {{k: globals()[k] for k in PARAMETERS}})\n"
+            "rb.verdict(run)"
         ),
     ]
     for title, call in SECTIONS:
