@@ -263,3 +263,62 @@ def test_apply_restore_quorum_and_two_node_mode_on_the_real_lab(tmp_path: Path) 
         status = lab.exec("pve1", ["corosync-quorumtool", "-s"]).stdout
         assert "Flags:            2Node Quorate WaitForAll \n" in status
         assert json.loads(json.dumps(applied.result))["verdict"] == "GO"
+
+
+def _cli_params(params: dict) -> list[str]:
+    out: list[str] = []
+    for key, value in params.items():
+        out += ["-p", key, str(value)]
+    return out
+
+
+@pytest.mark.parametrize("name", list(RUNBOOKS))
+def test_every_runbook_from_cli_and_plain_papermill(name: str, tmp_path: Path) -> None:
+    go, no_go, reason = CASES[name]
+    params = tmp_path / "params.yaml"
+    import yaml
+
+    params.write_text(yaml.safe_dump(go))
+    result = _cli(
+        "runbook", name, "-f", str(params), "-o", str(tmp_path / "go.ipynb"), cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"runbook {name}: GO" in result.stdout and (tmp_path / "go.html").exists()
+    pm = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(RUNBOOK_DIR / f"{name}.ipynb"),
+            str(tmp_path / "nogo.ipynb"),
+            "-y",
+            yaml.safe_dump(no_go),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert pm.returncode != 0
+    recorded = read_result(tmp_path / "nogo.ipynb")
+    assert recorded["verdict"] == "NO-GO" and reason in " ".join(recorded["reasons"])
+
+
+def test_remote_writes_are_atomic_with_a_backup(tmp_path: Path) -> None:
+    from pvequorum.runbooks.executors import Executor, LocalExecutor
+
+    class Shell(Executor):  # a remote host, reached through a shell
+        label = "shell"
+
+        def run(self, argv):
+            return LocalExecutor().run(argv)
+
+    target = tmp_path / "corosync.conf.new"
+    target.write_text("old\n")
+    content = "totem {\n  cluster_name: 'x' $HOME `id`\n}\n"
+    assert Shell().write_file(str(target), content).returncode == 0
+    assert target.read_text() == content
+    assert (tmp_path / "corosync.conf.new.bak").read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "corosync.conf.new",
+        "corosync.conf.new.bak",
+    ]

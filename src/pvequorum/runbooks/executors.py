@@ -35,9 +35,19 @@ class Executor:
         raise NotImplementedError
 
     def write_file(self, path: str, content: str) -> Result:
-        return self.run(
-            ["sh", "-c", f"cat > {shlex.quote(path)} <<'PVEQUORUM_EOF'\n{content}PVEQUORUM_EOF\n"]
+        """The remote twin of `conf.atomic.write_atomic`: a temporary file next to the target,
+        flushed, the old file kept as PATH.bak, then a rename; never a half-written file."""
+        script = (
+            'set -eu; target="$1"; tmp=$(mktemp "$target.XXXXXX"); '
+            'cat > "$tmp"; sync "$tmp" 2>/dev/null || sync; '
+            'if [ -e "$target" ]; then cp -p "$target" "$target.bak"; fi; mv "$tmp" "$target"'
         )
+        return self.run_with_input(["sh", "-c", script, "write", path], content)
+
+    def run_with_input(self, argv: Sequence[str], stdin: str) -> Result:
+        """Run argv with `stdin` fed through a quoted here-document (no expansion)."""
+        heredoc = f"{shlex.join(argv)} <<'PVEQUORUM_EOF'\n{stdin}PVEQUORUM_EOF\n"
+        return self.run(["sh", "-c", heredoc])
 
     def for_host(self, host: str) -> Executor:
         return self
