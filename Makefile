@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint format lab dashboard bench clean
+.PHONY: demo test lint format lab bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,10 +38,6 @@ format: $(TEST_STAMP)
 ## lab: open JupyterLab on the notebooks and labs
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=.
-
-## dashboard: the outage simulator as a Voila app on 127.0.0.1
-dashboard: $(STAMP)
-	$(BIN)/pvequorum dashboard
 
 ## bench: print the speed figures (medians of several runs)
 bench: $(TEST_STAMP)

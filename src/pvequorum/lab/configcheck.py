@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pvequorum.conf import corosync as corosync_conf
 from pvequorum.errors import InputError
-from pvequorum.lab.core import _run, check_prerequisites
+from pvequorum.lab.core import _run, check_prerequisites, in_namespace
 
 START_GRACE_S = 1.5
 
@@ -61,23 +61,11 @@ def check_with_corosync(text: str) -> CorosyncCheck:
         _run(["ip", "-n", ns, "link", "set", "chk1", "up"])
         _run(["ip", "-n", ns, "addr", "add", f"{address}/24", "dev", "chk0"])
         _run(["ip", "-n", ns, "link", "set", "chk0", "up"])
-        prefix = [
-            "ip",
-            "netns",
-            "exec",
-            ns,
-            "unshare",
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-        ]
         mounts = (
             f"mount --bind {workdir}/varlib /var/lib/corosync && mount --bind {workdir}/run /run"
         )
         syntax = subprocess.run(
-            [*prefix, f'{mounts} && exec corosync -t -c "$0"', str(conf)],
+            in_namespace(ns, f'{mounts} && exec corosync -t -c "$0"', str(conf)),
             capture_output=True,
             text=True,
             timeout=30,
@@ -86,7 +74,7 @@ def check_with_corosync(text: str) -> CorosyncCheck:
             message = (syntax.stderr or syntax.stdout).strip().splitlines()
             return CorosyncCheck(False, "syntax", syntax.returncode, message[-1] if message else "")
         process = subprocess.Popen(
-            [*prefix, f'{mounts} && exec corosync -f -c "$0"', str(conf)],
+            in_namespace(ns, f'{mounts} && exec corosync -f -c "$0"', str(conf)),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

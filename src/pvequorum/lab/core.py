@@ -58,6 +58,25 @@ def _run(
     return result
 
 
+def in_namespace(netns: str, script: str, *args: str) -> list[str]:
+    """argv running `sh -c script args...` inside `netns`, in a private mount namespace
+    (so bind mounts over /run, /var/lib/corosync or /etc/pve stay with this process)."""
+    return [
+        "ip",
+        "netns",
+        "exec",
+        netns,
+        "unshare",
+        "-m",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        script,
+        *args,
+    ]
+
+
 @dataclass
 class NodeRuntime:
     name: str
@@ -232,19 +251,7 @@ class Lab:
                 f"exec corosync -f -c {d}/etc/corosync.conf"
             )
             process = subprocess.Popen(
-                [
-                    "ip",
-                    "netns",
-                    "exec",
-                    node.netns,
-                    "unshare",
-                    "-m",
-                    "--propagation",
-                    "private",
-                    "sh",
-                    "-c",
-                    script,
-                ],
+                in_namespace(node.netns, script),
                 stdin=subprocess.DEVNULL,
                 stdout=open(Path(d) / "stdout.log", "ab"),  # noqa: SIM115
                 stderr=subprocess.STDOUT,
@@ -321,22 +328,12 @@ class Lab:
             f"mount --bind {standin} {PVE_STANDIN} && mount -o remount,bind,{mode} {PVE_STANDIN} "
             '&& exec "$@"'
         )
-        argv = [
-            "ip",
-            "netns",
-            "exec",
-            node.netns,
-            "unshare",
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            script,
-            "sh",
-            *argv,
-        ]
-        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            in_namespace(node.netns, script, "sh", *argv),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def _quorumtool(self, node: NodeRuntime, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
