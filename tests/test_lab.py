@@ -189,3 +189,13 @@ def test_model_qdevice_scenario_lab_config_is_valid() -> None:
     text = lab_corosync_conf(cluster, {"pve1": "10.213.250.1", "pve2": "10.213.250.2"}, "/dev/null")
     assert check_with_corosync(text).ok
     assert SHARED.exists()
+
+
+def test_proxmox_config_with_secauth_is_checked() -> None:
+    """A real `pvecm create` config has `secauth: on`; the check brings its own authkey."""
+    from test_cli_plan import COROSYNC_2
+
+    from pvequorum.lab.configcheck import check_with_corosync
+
+    assert "secauth: on" in COROSYNC_2
+    assert check_with_corosync(COROSYNC_2).ok

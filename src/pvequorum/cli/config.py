@@ -1,19 +1,33 @@
 """`pvequorum config check|show|edit`: corosync.conf and cluster.conf, losslessly.
 
 `check` exits 0 without errors, 1 with errors, 2 when the file cannot be read or parsed.
-`edit` prints the unified diff; with `-o` it writes atomically and keeps `OUT.bak`.  The
-input file is never modified unless it is also the `-o` target.
+`edit` prints the unified diff; with `-o OUT` it writes OUT atomically and keeps `OUT.bak`.
+The input file is only ever read (unless it is also the `-o` target).  Bad input of any
+kind is one line on stderr with file, line and problem, exit 2 (`InputError`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
-from pvequorum.conf import clusterconf, corosync, edits, load_config, read_text, validate
+from pvequorum.conf import edits, load_config, parse_document, read_text, validate
 from pvequorum.conf.atomic import write_atomic
+from pvequorum.conf.corosync import CorosyncConf, parse_int
 from pvequorum.errors import InputError
+
+ACTIONS = (
+    "two_node",
+    "no_two_node",
+    "expected_votes",
+    "no_expected_votes",
+    "add_qdevice",
+    "remove_qdevice",
+    "add_node",
+    "remove_node",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,164 +40,180 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument(
         "--with-corosync",
         action="store_true",
-        help="also let real corosync check it (corosync -t and a brief start; needs root)",
+        help="also let real corosync judge it (corosync -t and a brief start; needs root)",
     )
     check.set_defaults(func=run_check)
 
     show = cmds.add_parser("show", help="the typed view of a config")
     show.add_argument("file")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("--json", action="store_true", help="machine-readable")
     show.set_defaults(func=run_show)
 
-    edit = cmds.add_parser("edit", help="an exact edit with a config_version bump; prints the diff")
+    edit = cmds.add_parser(
+        "edit", help="an exact edit with a config_version bump; prints the unified diff"
+    )
     edit.add_argument("file")
-    action = edit.add_mutually_exclusive_group(required=True)
-    action.add_argument("--two-node", action="store_true", help="enable two-node mode")
-    action.add_argument("--no-two-node", action="store_true", help="disable two-node mode")
-    action.add_argument("--votes", metavar="NODE=N", help="set a node's votes")
-    action.add_argument("--expected-votes", type=int, metavar="N")
-    action.add_argument("--no-expected-votes", action="store_true")
-    action.add_argument("--add-qdevice", metavar="HOST", help="add the pvecm qdevice section")
-    action.add_argument("--remove-qdevice", action="store_true")
-    action.add_argument("--add-node", metavar="NAME")
-    action.add_argument("--remove-node", metavar="NAME")
-    edit.add_argument("--algorithm", choices=("ffsplit", "lms"))
-    edit.add_argument("--address", help="ring0_addr of --add-node")
-    edit.add_argument("--node-votes", type=int, dest="new_votes", help="votes of --add-node")
-    edit.add_argument("--style", choices=("lossless", "pve"), default="lossless")
-    edit.add_argument("--force", action="store_true", help="write a config corosync refuses")
+    edit.add_argument("--two-node", action="store_true", help="enable two-node mode")
+    edit.add_argument("--no-two-node", action="store_true", help="disable two-node mode")
+    edit.add_argument(
+        "--votes",
+        metavar="NODE=N|N",
+        help="set a node's votes (NODE=N); with --add-node: the new node's votes (N)",
+    )
+    edit.add_argument("--expected-votes", metavar="N", help="write quorum.expected_votes")
+    edit.add_argument("--no-expected-votes", action="store_true", help="remove expected_votes")
+    edit.add_argument("--add-qdevice", metavar="HOST", help="add the pvecm qdevice section")
+    edit.add_argument("--algorithm", choices=("ffsplit", "lms"), help="with --add-qdevice")
+    edit.add_argument("--remove-qdevice", action="store_true")
+    edit.add_argument("--add-node", metavar="NAME")
+    edit.add_argument("--address", metavar="ADDR", help="ring0_addr of --add-node")
+    edit.add_argument("--remove-node", metavar="NAME")
+    edit.add_argument(
+        "--style",
+        choices=("lossless", "pve"),
+        default="lossless",
+        help="lossless: touch only the changed lines; pve: the layout pvecm writes",
+    )
+    edit.add_argument(
+        "--force", action="store_true", help="write a config corosync/cman refuses to start with"
+    )
     edit.add_argument("-o", "--output", metavar="OUT", help="write the result atomically")
     edit.set_defaults(func=run_edit)
 
 
+# --- check ---------------------------------------------------------------------------------
 def run_check(args: argparse.Namespace) -> int:
-    loaded = load_config(read_text(args.file), args.file)
-    if loaded.kind == "cman":
-        findings = validate.validate_clusterconf(loaded.document)  # type: ignore[arg-type]
+    text = read_text(args.file)
+    doc = parse_document(text, args.file)
+    findings = validate.validate_document(doc)
+    if isinstance(doc, CorosyncConf):
+        kind = "corosync.conf"
+        count = len(doc.sections("nodelist.node"))
     else:
-        findings = validate.validate_corosync(loaded.document)  # type: ignore[arg-type]
-    kind = "cluster.conf (cman, PVE 2.x/3.x)" if loaded.kind == "cman" else "corosync.conf"
-    print(f"{args.file}: {kind}, {len(loaded.cluster.nodes)} nodes")
+        kind = "cluster.conf (cman, PVE 2.x/3.x)"
+        count = len(doc.all("clusternode"))
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = sum(f.severity == "warning" for f in findings)
+    print(f"{args.file}: {kind}, {count} nodes, {errors} errors, {warnings} warnings")
     for finding in findings:
-        print(f"  {finding}")
-    if not findings:
-        print("  no findings")
-    status = 1 if validate.has_errors(findings) else 0
+        where = f"{args.file}:{finding.line or '-'}"
+        print(f"{where}: {finding.severity} {finding.code}: {finding.message}")
+    status = 1 if errors else 0
     if args.with_corosync:
-        status = max(status, _check_with_corosync(loaded.text, loaded.kind))
+        status = max(status, _check_with_corosync(text, kind, args.file))
     return status
 
 
-def _check_with_corosync(text: str, kind: str) -> int:
-    if kind == "cman":
-        raise InputError("--with-corosync checks corosync.conf files only")
+def _check_with_corosync(text: str, kind: str, path: str) -> int:
+    if not kind.startswith("corosync"):
+        raise InputError("--with-corosync checks corosync.conf files only", path)
     try:
         from pvequorum.lab.configcheck import check_with_corosync
     except ImportError as exc:
-        raise InputError(f"the lab module is not available: {exc}") from None
+        raise InputError(
+            f"the lab module is missing (pvequorum.lab.configcheck: {exc}); cannot run corosync",
+            path,
+        ) from None
     result = check_with_corosync(text)
     verdict = "accepted" if result.ok else f"REFUSED at {result.stage} (exit {result.exit_code})"
-    print(f"  real corosync: {verdict}" + (f": {result.message}" if result.message else ""))
+    print(f"{path}: real corosync: {verdict}" + (f": {result.message}" if result.message else ""))
     return 0 if result.ok else 1
 
 
-def _view(loaded: Any) -> dict[str, Any]:
-    cluster = loaded.cluster
-    view: dict[str, Any] = {
-        "format": loaded.kind,
-        "cluster_name": cluster.name,
-        "config_version": cluster.config_version,
-        **cluster.to_dict(),
-    }
-    view.pop("name", None)
-    if loaded.kind == "cman":
-        doc = loaded.document
-        cman = doc.first("cman")
-        view["cman"] = {a.name: a.value for a in cman.attrs} if cman else {}
-        view["fence_devices"] = clusterconf.fence_devices(doc)
-    else:
-        totem = loaded.document.find("totem")
-        links = [loaded.document.values(s) for s in (totem.all("interface") if totem else [])]
-        view["links"] = [{k: v for k, (v, _) in link.items()} for link in links]
-    return view
-
-
+# --- show ----------------------------------------------------------------------------------
 def run_show(args: argparse.Namespace) -> int:
     loaded = load_config(read_text(args.file), args.file)
-    view = _view(loaded)
+    view: dict[str, Any] = loaded.view.to_dict()
     if args.json:
-        print(json.dumps(view, indent=2))
+        print(json.dumps(view, indent=2, sort_keys=False))
         return 0
+    cluster = loaded.cluster
     print(
-        f"{view['format']} config of cluster {view['cluster_name']!r}, "
-        f"config_version {view['config_version']}"
+        f"{args.file}: {loaded.kind} config of cluster {cluster.name!r}, "
+        f"config_version {cluster.config_version}"
     )
-    for node in view["nodes"]:
-        votes = node.get("votes", "absent (counts 1)")
-        print(f"  node {node['name']}: nodeid {node['nodeid']}, votes {votes}")
-    print(f"  quorum: {json.dumps(view['quorum']) if view['quorum'] else 'defaults'}")
+    for node in cluster.nodes:
+        votes = node.votes if node.votes is not None else "absent (counts 1)"
+        address = f", address {node.address}" if node.address else ""
+        print(f"  node {node.name}: nodeid {node.nodeid}, votes {votes}{address}")
+    quorum = cluster.quorum.to_dict()
+    print(f"  quorum: {json.dumps(quorum) if quorum else 'no options (defaults)'}")
+    totem = cluster.totem.to_dict()
+    if totem:
+        print(f"  totem: {json.dumps(totem)}")
+    for link in view.get("links", []):
+        print(f"  link {link['linknumber']}: {json.dumps(link['addresses'])}")
+    if view.get("cman"):
+        print(f"  cman: {json.dumps(view['cman'])}")
+    for device in view.get("fence_devices", []):
+        print(f"  fence device: {json.dumps(device)}")
     return 0
 
 
-def _parse_votes(spec: str) -> tuple[str, int]:
-    node, sep, value = spec.partition("=")
-    if not sep or not value.strip().lstrip("-").isdigit():
-        raise InputError(f"--votes takes NODE=N, got {spec!r}")
-    return node, int(value)
+# --- edit ----------------------------------------------------------------------------------
+def _action(args: argparse.Namespace) -> str:
+    chosen = [a for a in ACTIONS if getattr(args, a) not in (None, False)]
+    if args.votes is not None and not args.add_node:
+        chosen.append("votes")
+    if len(chosen) != 1:
+        options = "--two-node, --no-two-node, --votes NODE=N, --expected-votes N, "
+        options += "--no-expected-votes, --add-qdevice HOST, --remove-qdevice, --add-node NAME, "
+        options += "--remove-node NAME"
+        got = ", ".join("--" + a.replace("_", "-") for a in chosen) or "none"
+        raise InputError(f"config edit needs exactly one of {options} (got {got})")
+    return chosen[0]
+
+
+def _int_option(option: str, value: str, minimum: int) -> int:
+    number = parse_int(value.strip()) if value.strip() else None
+    if number is None or number < minimum:
+        raise InputError(f"{option} takes an integer >= {minimum}, got {value!r}")
+    return number
+
+
+def _edit(args: argparse.Namespace, text: str) -> edits.EditResult:
+    action = _action(args)
+    kw: dict[str, Any] = {"source": args.file, "force": args.force}
+    if action in ("two_node", "no_two_node"):
+        return edits.set_two_node(text, action == "two_node", **kw)
+    if action == "votes":
+        node, sep, value = args.votes.partition("=")
+        if not sep or not node:
+            raise InputError(f"--votes takes NODE=N, got {args.votes!r}")
+        return edits.set_votes(text, node, _int_option("--votes", value, 0), **kw)
+    if action == "expected_votes":
+        value = _int_option("--expected-votes", args.expected_votes, 1)
+        return edits.set_expected_votes(text, value, **kw)
+    if action == "no_expected_votes":
+        return edits.set_expected_votes(text, None, **kw)
+    if action == "add_qdevice":
+        return edits.add_qdevice(text, args.add_qdevice, algorithm=args.algorithm, **kw)
+    if action == "remove_qdevice":
+        return edits.remove_qdevice(text, **kw)
+    if action == "add_node":
+        votes = 1 if args.votes is None else _int_option("--votes", args.votes, 0)
+        return edits.add_node(text, args.add_node, args.address, votes=votes, **kw)
+    return edits.remove_node(text, args.remove_node, **kw)
 
 
 def run_edit(args: argparse.Namespace) -> int:
     text = read_text(args.file)
-    loaded = load_config(text, args.file)  # refuses unparseable input before any edit
-    source = args.file
-    force = args.force
-    if args.two_node or args.no_two_node:
-        result = edits.set_two_node(text, args.two_node, source=source, force=force)
-    elif args.votes:
-        node, votes = _parse_votes(args.votes)
-        if node not in loaded.cluster.names:
-            raise InputError(f"unknown node {node!r} in --votes", args.file)
-        result = edits.set_votes(text, node, votes, source=source, force=force)
-    elif args.expected_votes is not None or args.no_expected_votes:
-        result = edits.set_expected_votes(text, args.expected_votes, source=source, force=force)
-    elif args.add_qdevice:
-        _corosync_only(loaded.kind, "--add-qdevice")
-        result = edits.add_qdevice(
-            text, args.add_qdevice, algorithm=args.algorithm, source=source, force=force
-        )
-    elif args.remove_qdevice:
-        _corosync_only(loaded.kind, "--remove-qdevice")
-        result = edits.remove_qdevice(text, source=source, force=force)
-    elif args.add_node:
-        _corosync_only(loaded.kind, "--add-node")
-        if not args.address:
-            raise InputError("--add-node needs --address ADDR")
-        result = edits.add_node(
-            text, args.add_node, args.address, votes=args.new_votes, source=source, force=force
-        )
-    else:
-        _corosync_only(loaded.kind, "--remove-node")
-        result = edits.remove_node(text, args.remove_node, source=source, force=force)
-    new_text = result.new_text
-    if args.style == "pve":
-        new_text = (
-            corosync.canonical(corosync.parse(new_text, source))
-            if loaded.kind == "corosync"
-            else clusterconf.canonical(clusterconf.parse(new_text, source))
-        )
-    name = source.rsplit("/", 1)[-1]
-    print(edits.unified_diff(text, new_text, name), end="")
+    parse_document(text, args.file)  # refuse unparseable input before anything else
+    if args.algorithm and not args.add_qdevice:
+        raise InputError("--algorithm goes with --add-qdevice")
+    if args.address and not args.add_node:
+        raise InputError("--address goes with --add-node")
+    result = edits.restyle(_edit(args, text), args.style, args.file)
+    sys.stdout.write(result.diff)
     for note in result.notes:
         print(f"# note: {note}")
     for finding in result.findings:
-        if finding.severity != "note":
+        if finding.severity != "note" or finding.code == "CQ302":
             print(f"# {finding}")
     if args.output:
-        backup = write_atomic(args.output, new_text)
+        try:
+            backup = write_atomic(args.output, result.new_text)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", args.output) from None
         print(f"# wrote {args.output}" + (f" (previous kept as {backup})" if backup else ""))
     return 0
-
-
-def _corosync_only(kind: str, option: str) -> None:
-    if kind == "cman":
-        raise InputError(f"{option} is for corosync.conf; cman clusters use <quorumd>/ccs_tool")

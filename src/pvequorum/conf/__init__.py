@@ -1,64 +1,118 @@
 """Config files: corosync.conf (PVE 4+) and cluster.conf (PVE 2.x/3.x), lossless.
 
-`load_config` reads a file or text, detects the format from the content, and returns the
-lossless document with its `Cluster` view.  Edits live in `conf.edits`, findings in
-`conf.validate`, the atomic write in `conf.atomic`.
+`load_config` reads a file or text, detects the format from the content (XML is a cman
+cluster.conf, reference 8.1; anything else is corosync.conf), and returns the lossless
+document with its `Cluster` view.  Edits live in `conf.edits`, findings in
+`conf.validate`, the atomic write in `conf.atomic`, Proxmox's own parser in `conf.pve`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pvequorum.conf import clusterconf, corosync
 from pvequorum.conf.corosync import ConfigParseError
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
 
-__all__ = ["ConfigParseError", "LoadedConfig", "load_config", "parse_config", "read_text"]
+__all__ = [
+    "ConfigParseError",
+    "LoadedConfig",
+    "kind_of",
+    "load_config",
+    "load_config_file",
+    "parse_config",
+    "parse_document",
+    "read_text",
+]
+
+Document = corosync.CorosyncConf | clusterconf.ClusterConf
 
 
 @dataclass(frozen=True)
 class LoadedConfig:
+    """`kind, document, cluster = load_config(...)`; `.view`, `.text`, `.source` as well."""
+
     kind: str  # "corosync" or "cman"
-    document: corosync.CorosyncConf | clusterconf.ClusterConf
+    document: Any
     cluster: Cluster
     text: str
     source: str
+    view: Any
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.kind, self.document, self.cluster))
 
 
 def read_text(path: str | Path) -> str:
-    """Read a config file as text, keeping CRLF; errors name the file."""
+    """A config file's text, byte-exact (CRLF kept; bytes that are not UTF-8 are kept as
+    surrogate escapes, since corosync itself does not care about the encoding)."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", str(path)) from None
+        raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from None
     if b"\x00" in data:
-        raise InputError("binary data, not a config file", str(path))
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", str(path)) from None
+        before = data[: data.index(b"\x00")]
+        line = before.count(b"\n") + 1
+        raise ConfigParseError(
+            "binary data (NUL byte), not a config file",
+            str(path),
+            line,
+            len(before) - (before.rfind(b"\n") + 1) + 1,
+        )
+    return data.decode("utf-8", "surrogateescape")
 
 
 def kind_of(text: str) -> str:
     """cluster.conf is XML (reference 8.1); anything else is corosync.conf."""
-    return "cman" if text.lstrip().startswith("<") else "corosync"
+    body = text.lstrip("\ufeff \t\r\n")
+    return "cman" if body.startswith("<") else "corosync"
 
 
-def load_config(text: str, source: str = "<config>") -> LoadedConfig:
-    """Parse config text of either format into its document and `Cluster`."""
+def parse_document(text: str, source: str = "<config>") -> Document:
+    """The lossless document of either format; `ConfigParseError` names line and column."""
     if not text.strip():
-        raise InputError("empty file", source)
+        raise ConfigParseError("empty file", source, 1)
     if kind_of(text) == "cman":
-        doc = clusterconf.parse(text, source)
-        return LoadedConfig("cman", doc, clusterconf.to_cluster(doc), text, source)
-    cdoc = corosync.parse(text, source)
-    return LoadedConfig("corosync", cdoc, corosync.to_cluster(cdoc), text, source)
+        return clusterconf.parse(text, source)
+    return corosync.parse(text, source)
+
+
+def _looks_like_path(value: str | Path) -> bool:
+    if isinstance(value, Path):
+        return True
+    return (
+        bool(value)
+        and "\n" not in value
+        and not value.lstrip().startswith("<")
+        and ("{" not in value and Path(value).exists())
+    )
+
+
+def load_config(path_or_text: str | Path, source: str | None = None) -> LoadedConfig:
+    """Parse a config file (a `Path`, or a string naming an existing file) or config text.
+
+    Returns `LoadedConfig`, which unpacks as `(kind, document, cluster)`.
+    """
+    if _looks_like_path(path_or_text):
+        source = source or str(path_or_text)
+        text = read_text(path_or_text)
+    else:
+        text = str(path_or_text)
+        source = source or "<config>"
+    doc = parse_document(text, source)
+    if isinstance(doc, clusterconf.ClusterConf):
+        cview = clusterconf.view(doc)
+        return LoadedConfig("cman", doc, cview.cluster, text, source, cview)
+    view = corosync.view(doc)
+    return LoadedConfig("corosync", doc, view.cluster, text, source, view)
 
 
 def load_config_file(path: str | Path) -> LoadedConfig:
-    return load_config(read_text(path), str(path))
+    return load_config(Path(path))
 
 
 def parse_config(text: str, where: str | None = None) -> Cluster:

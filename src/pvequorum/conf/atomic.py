@@ -1,43 +1,71 @@
 """Write a file so that it is either the old or the new content, never half of either.
 
 A temporary file in the same directory, fsync, then rename over the target; an existing
-target is kept as `PATH.bak` first (reference 4.4 keeps `corosync.conf.bak` the same way).
+target is first kept as `PATH.bak` (itself written to a temporary file and renamed, so a
+failure never leaves a torn backup either).  Reference 4.4 keeps `corosync.conf.bak` the
+same way, and `pvecm` itself writes `corosync.conf.new` and renames it (reference 4.1).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | Path, text: str, *, backup: bool = True) -> Path | None:
-    """Write `text` to `path` atomically; returns the backup path when one was made."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    backup_path: Path | None = None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+def _write_temp(directory: Path, name: str, data: bytes, mode: int | None) -> str:
+    """A fsynced temporary file next to the target; removed again if anything fails."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if target.exists():
-            os.chmod(tmp_name, target.stat().st_mode & 0o7777)
-            if backup:
-                backup_path = target.with_name(target.name + ".bak")
-                with open(target, "rb") as src, open(backup_path, "wb") as dst:
-                    dst.write(src.read())
-                    dst.flush()
-                    os.fsync(dst.fileno())
-        os.replace(tmp_name, target)
+        if mode is not None:
+            os.chmod(tmp, mode)
     except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
-    dir_fd = os.open(directory, os.O_RDONLY)
+    return tmp
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # not every file system lets a directory be synced
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_atomic(path: str | Path, text: str, backup: bool = True) -> Path | None:
+    """Write `text` to `path` atomically; returns the backup path when one was made.
+
+    Text is encoded as UTF-8 with surrogate escapes, so bytes read by `conf.read_text`
+    come back unchanged.  The target keeps its permission bits.
+    """
+    target = Path(path)
+    directory = target.parent
+    data = text.encode("utf-8", "surrogateescape")
+    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    backup_path: Path | None = None
+    tmp = _write_temp(directory, target.name, data, mode)
     try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+        if backup and target.exists():
+            backup_path = target.with_name(target.name + ".bak")
+            old = _write_temp(directory, backup_path.name, target.read_bytes(), mode)
+            try:
+                os.replace(old, backup_path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(old)
+                raise
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
     return backup_path

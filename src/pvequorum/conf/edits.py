@@ -1,9 +1,10 @@
-"""Exact config edits: new text, a unified diff, and findings on the result.
+"""Exact config edits: new text, a unified diff, and the findings on the result.
 
-Every transform touches only the lines it must change plus the version line, because
-pmxcfs distributes a file only when its `config_version` grew (reference 4.3).  An edit
-whose result corosync (or cman) would refuse to start with is refused (`EditRefused`)
-unless `force=True`.
+Every transform touches only the lines it must change plus the version line, and always
+increments `config_version` (corosync: `totem.config_version`; cman: the `<cluster>`
+attribute), because pmxcfs distributes a file only when its version grew (reference 4.3,
+8.1).  New lines copy a sibling's indentation and the file's line ending.  An edit whose
+result corosync (or cman) refuses to start with raises `EditRefused` unless `force=True`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from pvequorum.conf import clusterconf, corosync, validate
-from pvequorum.conf.corosync import CorosyncConf, Section
+from pvequorum.conf.corosync import CorosyncConf, Line, Section
 from pvequorum.errors import InputError
 from pvequorum.model import is_hostname
 
@@ -24,80 +25,90 @@ class EditRefused(InputError):
 
 @dataclass(frozen=True)
 class EditResult:
-    old_text: str
     new_text: str
     diff: str
     findings: tuple[validate.Finding, ...]
     notes: tuple[str, ...] = ()
+    old_text: str = ""
 
 
 def detect_stack(text: str) -> str:
     """cluster.conf is XML (cman, reference 8.1); anything else is corosync.conf."""
-    return "cman" if text.lstrip().startswith("<") else "corosync"
+    from pvequorum.conf import kind_of
+
+    return kind_of(text)
 
 
 def unified_diff(old: str, new: str, name: str) -> str:
-    return "".join(
-        difflib.unified_diff(
-            old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}"
-        )
+    """A unified diff with `a/NAME` and `b/NAME` headers (lines keep their own endings)."""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}"
     )
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _name(source: str) -> str:
+    return source.replace("\\", "/").rsplit("/", 1)[-1] or "config"
 
 
 def _finish(
     old: str, new: str, stack: str, source: str, force: bool, notes: tuple[str, ...] = ()
 ) -> EditResult:
-    if stack == "cman":
-        findings = validate.validate_clusterconf(clusterconf.parse(new, source))
-    else:
-        findings = validate.validate_corosync(corosync.parse(new, source))
-    refusals = [
-        f
-        for f in findings
-        if f.code in validate._STARTUP_CODES.values()
-        or f.code in ("CQ108", "CQ110", "CQ111", "CQ121")
-    ]
+    doc = clusterconf.parse(new, source) if stack == "cman" else corosync.parse(new, source)
+    findings = tuple(validate.validate_document(doc))
+    refusals = [f for f in findings if f.refuses_to_start]
     if refusals and not force:
+        daemon = "cman" if stack == "cman" else "corosync"
         raise EditRefused(
-            f"refused: {refusals[0].message} (use --force to write it anyway)", source
+            f"refused, {daemon} would not start with the result: {refusals[0].code} "
+            f"{refusals[0].message} (force to write it anyway)",
+            source,
         )
-    name = source.rsplit("/", 1)[-1]
-    return EditResult(old, new, unified_diff(old, new, name), tuple(findings), notes)
+    return EditResult(new, unified_diff(old, new, _name(source)), findings, notes, old)
 
 
 # --- corosync.conf line operations ---------------------------------------------------------
-def _child_indent(doc: CorosyncConf, section: Section) -> str:
-    """Indentation of a new line in `section`: a sibling's, else the brace's plus two spaces."""
-    for index in section.items:
-        return doc.lines[index].indent
+def indent_unit(doc: CorosyncConf) -> str:
+    """One level of indentation as the file uses it (first nested line), else two spaces."""
+    for section in doc.walk():
+        children = [doc.lines[i] for i in section.items] + [
+            doc.lines[s.open] for s in section.sections if s.open is not None
+        ]
+        base = doc.lines[section.open].indent if section.open is not None else ""
+        for line in children:
+            if line.indent.startswith(base) and len(line.indent) > len(base):
+                return line.indent[len(base) :]
+    return "  "
+
+
+def child_indent(doc: CorosyncConf, section: Section) -> str:
+    """Indentation of a new line in `section`: a sibling's, else the brace's plus one level."""
+    if section.items:
+        return doc.lines[section.items[0]].indent
     for sub in section.sections:
         if sub.open is not None:
             return doc.lines[sub.open].indent
     if section.open is None:
         return ""
-    base = doc.lines[section.open].indent
-    return base + ("\t" if base.startswith("\t") else "  ")
+    return doc.lines[section.open].indent + indent_unit(doc)
 
 
-def _insert_at(doc: CorosyncConf, section: Section) -> int:
-    """Line index where new lines go: after the last item, else before the closing brace."""
-    if section.items:
-        return section.items[-1] + 1
-    if section.close is not None:
-        return section.close
-    return len(doc.lines)
-
-
-def _splice(doc: CorosyncConf, start: int, end: int, new_lines: list[str]) -> str:
-    """Replace lines[start:end] with `new_lines` (each without ending) and return the text."""
+def _splice(doc: CorosyncConf, start: int, end: int, new_lines: list[str]) -> CorosyncConf:
+    """Replace lines[start:end] by `new_lines` (texts without endings); re-parse."""
     eol = doc.newline
-    before = doc.lines[:start]
-    if before and not before[-1].eol and new_lines:
-        before = [*before[:-1], corosync.Line(before[-1].text, eol, before[-1].kind)]
-    parts = [line.text + line.eol for line in before]
-    parts += [text + eol for text in new_lines]
-    parts += [line.text + line.eol for line in doc.lines[end:]]
-    return "".join(parts)
+    before = list(doc.lines[:start])
+    after = list(doc.lines[end:])
+    if before and not before[-1].eol.endswith("\n") and new_lines:
+        last = before[-1]
+        before[-1] = Line(last.text, last.eol + eol if last.eol == "\r" else eol)
+    added = [Line(text, eol) for text in new_lines]
+    if not after and added and start == len(doc.lines) and doc.lines and not doc.lines[-1].eol:
+        added[-1].eol = ""  # keep "no final newline" when appending at the very end
+    text = "".join(line.text + line.eol for line in before + added + after)
+    return corosync.parse(text, doc.source)
 
 
 def _ensure_section(doc: CorosyncConf, path: str) -> tuple[CorosyncConf, Section]:
@@ -106,67 +117,118 @@ def _ensure_section(doc: CorosyncConf, path: str) -> tuple[CorosyncConf, Section
         return doc, section
     parent_path, _, name = path.rpartition(".")
     doc, parent = _ensure_section(doc, parent_path)
-    indent = _child_indent(doc, parent) if parent.open is not None else ""
-    at = parent.close if parent.close is not None else len(doc.lines)
-    lines = [f"{indent}{name} {{", f"{indent}}}"]
-    if parent.open is None and doc.lines and doc.lines[-1].kind != "blank":
-        lines.insert(0, "")
-    text = _splice(doc, at, at, lines)
-    new = corosync.parse(text, doc.source)
-    return new, new.find(path)  # type: ignore[return-value]
+    if parent.open is None:  # a new top-level section goes at the end, after a blank line
+        at = len(doc.lines)
+        lines = [f"{name} {{", "}"]
+        if doc.lines and doc.lines[-1].kind != "blank":
+            lines.insert(0, "")
+    else:
+        at = parent.close if parent.close is not None else len(doc.lines)
+        indent = child_indent(doc, parent)
+        lines = [f"{indent}{name} {{", f"{indent}}}"]
+    doc = _splice(doc, at, at, lines)
+    found = doc.find(path)
+    assert found is not None
+    return doc, found
+
+
+def _insert_at(section: Section) -> int:
+    """Where a new key goes: after the section's last key, else right before its `}`."""
+    if section.items:
+        return section.items[-1] + 1
+    assert section.close is not None
+    return section.close
+
+
+def _replace_value(doc: CorosyncConf, index: int, value: str) -> CorosyncConf:
+    """Rewrite the value of one `key: value` line, keeping its key, blanks and ending."""
+    line = doc.lines[index]
+    text = line.text
+    colon = text.index(":")
+    rest = text[colon + 1 :]
+    spacing = rest[: len(rest) - len(rest.lstrip(" \t"))] or " "
+    trailing = text[len(text.rstrip(" \t")) :] if line.value else ""
+    lines = list(doc.lines)
+    lines[index] = Line(text[: colon + 1] + spacing + value + trailing, line.eol)
+    return corosync.parse("".join(x.text + x.eol for x in lines), doc.source)
 
 
 def set_key(doc: CorosyncConf, path: str, key: str, value: str) -> CorosyncConf:
-    """Set `key: value` in the section at `path`, touching one line (or adding one)."""
+    """Set `key: value` in the section at `path`: one line rewritten, or one line added."""
+    for section in reversed(doc.sections(path)):
+        index = doc.item(section, key)
+        if index is not None:  # the last occurrence is the one corosync uses
+            return _replace_value(doc, index, value)
     doc, section = _ensure_section(doc, path)
-    index = doc.item(section, key)
-    if index is not None:
-        line = doc.lines[index]
-        head = line.text[: line.text.index(":") + 1]
-        rest = line.text[len(head) :]
-        spacing = rest[: len(rest) - len(rest.lstrip(" \t"))] or " "
-        return corosync.parse(
-            _splice(doc, index, index + 1, [f"{head}{spacing}{value}"]), doc.source
-        )
-    at = _insert_at(doc, section)
-    return corosync.parse(
-        _splice(doc, at, at, [f"{_child_indent(doc, section)}{key}: {value}"]), doc.source
-    )
+    at = _insert_at(section)
+    return _splice(doc, at, at, [f"{child_indent(doc, section)}{key}: {value}"])
 
 
 def remove_key(doc: CorosyncConf, path: str, key: str) -> CorosyncConf:
-    section = doc.find(path)
-    index = doc.item(section, key) if section else None
-    if index is None:
-        return doc
-    return corosync.parse(_splice(doc, index, index + 1, []), doc.source)
+    """Remove every `key:` line of the sections at `path` (corosync merges them)."""
+    while True:
+        for section in doc.sections(path):
+            index = doc.item(section, key)
+            if index is not None:
+                doc = _splice(doc, index, index + 1, [])
+                break
+        else:
+            return doc
 
 
 def _remove_block(doc: CorosyncConf, section: Section) -> CorosyncConf:
     assert section.open is not None and section.close is not None
-    return corosync.parse(_splice(doc, section.open, section.close + 1, []), doc.source)
+    return _splice(doc, section.open, section.close + 1, [])
 
 
 def _bump(doc: CorosyncConf, version: int | None = None) -> CorosyncConf:
-    current = doc.get("totem.config_version")
-    new = (
-        version
-        if version is not None
-        else (int(current) + 1 if current and current.isdigit() else 1)
-    )
+    current = corosync.parse_int(doc.get("totem.config_version") or "")
+    new = version if version is not None else (current + 1 if current and current > 0 else 1)
     return set_key(doc, "totem", "config_version", str(new))
 
 
-# --- public transforms ---------------------------------------------------------------------
 def _node_section(doc: CorosyncConf, name: str) -> Section:
-    nodelist = doc.find("nodelist")
-    for section in nodelist.all("node") if nodelist else []:
+    names = []
+    for section in doc.sections("nodelist.node"):
         values = doc.values(section)
-        if values.get("name", values.get("ring0_addr", ("", 0)))[0] == name:
+        node_name = values.get("name", values.get("ring0_addr", ("", 0)))[0]
+        if node_name == name:
             return section
-    raise InputError(f"unknown node {name!r} in the nodelist", doc.source)
+        names.append(node_name)
+    nodelist = doc.find("nodelist")
+    where = f"{doc.source}: line {nodelist.line}" if nodelist else doc.source
+    raise InputError(f"unknown node {name!r}; the nodelist has {', '.join(names) or 'none'}", where)
 
 
+# --- cluster.conf helpers ------------------------------------------------------------------
+def _bump_cman(text: str, source: str, version: int | None = None) -> str:
+    doc = clusterconf.parse(text, source)
+    current = corosync.parse_int(doc.root.get("config_version") or "")
+    value = version if version is not None else (current + 1 if current and current > 0 else 1)
+    return clusterconf.set_attribute(doc, doc.root, "config_version", str(value))
+
+
+def _clusternode(doc: clusterconf.ClusterConf, name: str) -> clusterconf.Element:
+    nodes = doc.all("clusternode")
+    for element in nodes:
+        if element.get("name") == name:
+            return element
+    names = ", ".join(e.get("name") or "?" for e in nodes) or "none"
+    raise InputError(
+        f"unknown node {name!r}; <clusternodes> has {names}",
+        f"{doc.source}: line {doc.line_of(nodes[0]) if nodes else 1}",
+    )
+
+
+def _stack(text: str, stack: str | None) -> str:
+    return stack or detect_stack(text)
+
+
+def _source(source: str | None, stack: str) -> str:
+    return source or ("cluster.conf" if stack == "cman" else "corosync.conf")
+
+
+# --- public transforms ---------------------------------------------------------------------
 def set_two_node(
     text: str,
     enable: bool,
@@ -175,125 +237,134 @@ def set_two_node(
     source: str | None = None,
     force: bool = False,
 ) -> EditResult:
-    """Two-node mode on or off.  cman: `two_node="1" expected_votes="1"` first on `<cman>`,
-    exactly as the source article shows (reference 8.3); corosync: `two_node: 1` in `quorum {}`,
-    which also turns wait_for_all on when that key is absent (reference 1.5)."""
-    stack = stack or detect_stack(text)
+    """Two-node mode on or off.
+
+    cman: `two_node="1" expected_votes="1"` put first on `<cman>`, exactly as the source
+    article shows (cman(5), reference 8.3); off removes both.  corosync: `two_node: 1` in
+    `quorum {}`; when `wait_for_all` is absent this turns wait_for_all on (reference 1.5).
+    """
+    stack = _stack(text, stack)
+    source = _source(source, stack)
     if stack == "cman":
-        source = source or "cluster.conf"
-        doc = clusterconf.parse(text, source)
         new = text
-        for name, value in (("expected_votes", "1"), ("two_node", "1")) if enable else ():
-            doc = clusterconf.parse(new, source)
-            cman = doc.first("cman")
-            if cman is None:
-                raise InputError("no <cman> element to put two_node on", source)
-            new = clusterconf.set_attribute(doc, cman, name, value, first=True)
-        if not enable:
+        if enable:
+            for name in ("expected_votes", "two_node"):  # each goes first: two_node leads
+                doc = clusterconf.parse(new, source)
+                cman = doc.root.find("cman")
+                if cman is None:
+                    new = clusterconf.insert_child(
+                        doc, doc.root, '<cman two_node="1" expected_votes="1"/>'
+                    )
+                    break
+                new = clusterconf.set_attribute(doc, cman, name, "1", first=True)
+        else:
+            cman = clusterconf.parse(text, source).root.find("cman")
+            if cman is None or cman.get("two_node") is None:
+                raise InputError("<cman two_node> is not set: nothing to disable", source)
             for name in ("two_node", "expected_votes"):
                 doc = clusterconf.parse(new, source)
-                cman = doc.first("cman")
+                cman = doc.root.find("cman")
                 if cman is not None:
                     new = clusterconf.remove_attribute(doc, cman, name)
-        new = _bump_cman(new, source)
-        return _finish(text, new, "cman", source, force)
-    source = source or "corosync.conf"
+        return _finish(text, _bump_cman(new, source), "cman", source, force)
     doc = corosync.parse(text, source)
-    doc = (
-        set_key(doc, "quorum", "two_node", "1") if enable else remove_key(doc, "quorum", "two_node")
-    )
-    notes: tuple[str, ...] = ()
-    if enable and doc.get("quorum.wait_for_all") is None:
-        notes = (
-            "wait_for_all is now on as well (implied by two_node, reference 1.5): after a "
-            "full shutdown one node alone stays blocked until it has seen its peer",
-        )
-    return _finish(text, _bump(doc).dump(), "corosync", source, force, notes)
-
-
-def _bump_cman(text: str, source: str, version: int | None = None) -> str:
-    doc = clusterconf.parse(text, source)
-    root = doc.first("cluster")
-    assert root is not None
-    current = root.attr("config_version")
-    value = (
-        version
-        if version is not None
-        else (int(current.value) + 1 if current and current.value.isdigit() else 1)
-    )
-    return clusterconf.set_attribute(doc, root, "config_version", str(value))
+    notes: list[str] = []
+    if enable:
+        doc = set_key(doc, "quorum", "two_node", "1")
+        wfa = doc.get("quorum.wait_for_all")
+        if wfa is None:
+            notes.append(
+                "two_node: 1 also turns wait_for_all on (wait_for_all is absent): after a full "
+                "shutdown one node alone stays inquorate until it has seen its peer once; "
+                "write wait_for_all: 0 to opt out (reference 1.5, 1.7)"
+            )
+        elif corosync.parse_int(wfa) == 0:
+            notes.append("wait_for_all: 0 is set explicitly, so two_node does not turn it on")
+    else:
+        was = corosync.parse_int(doc.get("quorum.two_node") or "")
+        if was is None:
+            raise InputError("two_node is not set: nothing to disable", source)
+        doc = remove_key(doc, "quorum", "two_node")
+        if was and doc.get("quorum.wait_for_all") is None:
+            notes.append("wait_for_all was implied by two_node and is now off as well (1.5)")
+    return _finish(text, _bump(doc).dump(), "corosync", source, force, tuple(notes))
 
 
 def set_config_version(
     text: str, version: int, *, stack: str | None = None, source: str | None = None
 ) -> EditResult:
     """Set config_version to `version` (rollback content must carry a higher version, 4.3)."""
-    stack = stack or detect_stack(text)
+    stack = _stack(text, stack)
+    source = _source(source, stack)
     if stack == "cman":
-        source = source or "cluster.conf"
         return _finish(text, _bump_cman(text, source, version), "cman", source, True)
-    source = source or "corosync.conf"
-    return _finish(
-        text, _bump(corosync.parse(text, source), version).dump(), "corosync", source, True
-    )
+    new = _bump(corosync.parse(text, source), version).dump()
+    return _finish(text, new, "corosync", source, True)
 
 
 def set_votes(
-    text: str, node: str, votes: int, *, source: str | None = None, force: bool = False
+    text: str,
+    node: str,
+    votes: int,
+    *,
+    stack: str | None = None,
+    source: str | None = None,
+    force: bool = False,
 ) -> EditResult:
-    if votes < 0:
-        raise InputError(f"votes must be >= 0, got {votes}", source)
-    if detect_stack(text) == "cman":
-        source = source or "cluster.conf"
+    """Set one node's votes: `quorum_votes` in its `node {}` (cman: `votes` on clusternode)."""
+    stack = _stack(text, stack)
+    source = _source(source, stack)
+    if isinstance(votes, bool) or not isinstance(votes, int) or votes < 0:
+        raise InputError(f"votes must be an integer >= 0, got {votes!r}", source)
+    if stack == "cman":
         doc = clusterconf.parse(text, source)
-        tag = next(
-            (
-                t
-                for t in doc.all("clusternode")
-                if (t.attr("name") and t.attr("name").value == node)
-            ),
-            None,
-        )  # type: ignore[union-attr]
-        if tag is None:
-            raise InputError(f"unknown node {node!r} in <clusternodes>", source)
-        new = _bump_cman(clusterconf.set_attribute(doc, tag, "votes", str(votes)), source)
-        return _finish(text, new, "cman", source, force)
-    source = source or "corosync.conf"
+        new = clusterconf.set_attribute(doc, _clusternode(doc, node), "votes", str(votes))
+        return _finish(text, _bump_cman(new, source), "cman", source, force)
     doc = corosync.parse(text, source)
     section = _node_section(doc, node)
     index = doc.item(section, "quorum_votes")
     if index is None:
-        at = _insert_at(doc, section)
-        doc = corosync.parse(
-            _splice(doc, at, at, [f"{_child_indent(doc, section)}quorum_votes: {votes}"]), source
-        )
+        at = _insert_at(section)
+        doc = _splice(doc, at, at, [f"{child_indent(doc, section)}quorum_votes: {votes}"])
     else:
-        line = doc.lines[index]
-        head = line.text[: line.text.index(":") + 1]
-        doc = corosync.parse(_splice(doc, index, index + 1, [f"{head} {votes}"]), source)
+        doc = _replace_value(doc, index, str(votes))
     return _finish(text, _bump(doc).dump(), "corosync", source, force)
 
 
 def set_expected_votes(
-    text: str, value: int | None, *, source: str | None = None, force: bool = False
+    text: str,
+    value: int | None,
+    *,
+    stack: str | None = None,
+    source: str | None = None,
+    force: bool = False,
 ) -> EditResult:
-    """Set or remove `quorum.expected_votes` (cman: the `<cman expected_votes>` attribute)."""
-    if value is not None and value < 1:
-        raise InputError(f"expected_votes must be >= 1, got {value}", source)
-    if detect_stack(text) == "cman":
-        source = source or "cluster.conf"
+    """Set or remove `quorum.expected_votes` (cman: the `<cman expected_votes>` attribute).
+
+    Writing it is what CQ211 warns about: a permanent override of the nodelist sum.
+    """
+    stack = _stack(text, stack)
+    source = _source(source, stack)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise InputError(f"expected_votes must be an integer >= 1, got {value!r}", source)
+    if stack == "cman":
         doc = clusterconf.parse(text, source)
-        cman = doc.first("cman")
+        cman = doc.root.find("cman")
         if cman is None:
-            raise InputError("no <cman> element", source)
-        new = (
-            clusterconf.remove_attribute(doc, cman, "expected_votes")
-            if value is None
-            else clusterconf.set_attribute(doc, cman, "expected_votes", str(value))
-        )
+            if value is None:
+                new = text
+            else:
+                new = clusterconf.insert_child(doc, doc.root, f'<cman expected_votes="{value}"/>')
+        elif value is None:
+            if cman.get("expected_votes") is None:
+                raise InputError("<cman expected_votes> is not set: nothing to remove", source)
+            new = clusterconf.remove_attribute(doc, cman, "expected_votes")
+        else:
+            new = clusterconf.set_attribute(doc, cman, "expected_votes", str(value))
         return _finish(text, _bump_cman(new, source), "cman", source, force)
-    source = source or "corosync.conf"
     doc = corosync.parse(text, source)
+    if value is None and doc.get("quorum.expected_votes") is None:
+        raise InputError("quorum.expected_votes is not set: nothing to remove", source)
     doc = (
         remove_key(doc, "quorum", "expected_votes")
         if value is None
@@ -302,11 +373,25 @@ def set_expected_votes(
     return _finish(text, _bump(doc).dump(), "corosync", source, force)
 
 
-def _check_address(address: str, source: str | None) -> str:
+def check_address(address: str, where: str | None = None) -> str:
+    """An IPv4 or IPv6 address, as `pvecm` takes for link0 and the qnetd host."""
     try:
-        return str(ipaddress.ip_address(address))
+        return str(ipaddress.ip_address(address.strip()))
     except ValueError:
-        raise InputError(f"{address!r} is not an IP address", source) from None
+        raise InputError(f"{address!r} is not an IP address", where) from None
+
+
+def _corosync_only(stack: str, what: str, source: str) -> None:
+    if stack == "cman":
+        raise InputError(
+            f"{what} is for corosync.conf (PVE 4+); a cman cluster.conf uses a quorum disk "
+            "(<quorumd>) instead, see reference 8.3",
+            source,
+        )
+
+
+def _node_count(doc: CorosyncConf) -> int:
+    return len(doc.sections("nodelist.node"))
 
 
 def add_qdevice(
@@ -314,23 +399,33 @@ def add_qdevice(
     host: str,
     *,
     algorithm: str | None = None,
+    stack: str | None = None,
     source: str | None = None,
     force: bool = False,
 ) -> EditResult:
-    """The `quorum.device` section `pvecm qdevice setup` writes (reference 3.3): ffsplit with
-    `votes: 1` on an even node count, lms without `votes` (corosync computes N-1) on an odd one."""
-    source = source or "corosync.conf"
-    host = _check_address(host, source)
+    """The `quorum.device` section `pvecm qdevice setup` writes (reference 3.3).
+
+    ffsplit with `votes: 1` for an even node count; lms without `votes` (corosync gives it
+    N-1) for an odd one, which Proxmox allows only with --force (finding CQ220).
+    """
+    stack = _stack(text, stack)
+    source = _source(source, stack)
+    _corosync_only(stack, "a QDevice", source)
     doc = corosync.parse(text, source)
+    nodelist = doc.find("nodelist")
+    where = f"{source}: line {nodelist.line}" if nodelist else source
+    host = check_address(host, where)
     if doc.find("quorum.device") is not None:
-        raise InputError("QDevice already configured!", source)
-    count = len(doc.find("nodelist").all("node")) if doc.find("nodelist") else 0
-    algorithm = algorithm or ("ffsplit" if count % 2 == 0 else "lms")
+        raise InputError(
+            "QDevice already configured!",
+            f"{source}: line {doc.sections('quorum.device')[0].line}",
+        )
+    algorithm = algorithm or ("ffsplit" if _node_count(doc) % 2 == 0 else "lms")
     if algorithm not in ("ffsplit", "lms"):
         raise InputError(f"algorithm must be ffsplit or lms, got {algorithm!r}", source)
     doc, quorum = _ensure_section(doc, "quorum")
-    pad = _child_indent(doc, quorum)
-    step = pad[len(doc.lines[quorum.open].indent) :] if quorum.open is not None and pad else "  "
+    pad = child_indent(doc, quorum)
+    step = indent_unit(doc)
     block = [
         f"{pad}device {{",
         f"{pad}{step}model: net",
@@ -343,61 +438,134 @@ def add_qdevice(
     if algorithm == "ffsplit":
         block.append(f"{pad}{step}votes: 1")
     block.append(f"{pad}}}")
-    at = quorum.close if quorum.close is not None else len(doc.lines)
-    doc = corosync.parse(_splice(doc, at, at, block), source)
+    assert quorum.close is not None
+    doc = _splice(doc, quorum.close, quorum.close, block)
     return _finish(text, _bump(doc).dump(), "corosync", source, force)
 
 
-def remove_qdevice(text: str, *, source: str | None = None, force: bool = False) -> EditResult:
-    source = source or "corosync.conf"
+def remove_qdevice(
+    text: str, *, stack: str | None = None, source: str | None = None, force: bool = False
+) -> EditResult:
+    """Delete the `quorum.device` section, as `pvecm qdevice remove` does (reference 3.3)."""
+    stack = _stack(text, stack)
+    source = _source(source, stack)
+    _corosync_only(stack, "a QDevice", source)
     doc = corosync.parse(text, source)
-    device = doc.find("quorum.device")
-    if device is None:
-        raise InputError("no QDevice configured", source)
-    return _finish(text, _bump(_remove_block(doc, device)).dump(), "corosync", source, force)
+    devices = doc.sections("quorum.device")
+    if not devices:
+        raise InputError("no QDevice configured (no quorum.device section)", source)
+    for _ in devices:
+        doc = _remove_block(doc, doc.sections("quorum.device")[0])
+    return _finish(text, _bump(doc).dump(), "corosync", source, force)
 
 
 def add_node(
     text: str,
     name: str,
-    address: str,
+    address: str | None = None,
     *,
-    votes: int | None = None,
+    votes: int | None = 1,
+    stack: str | None = None,
     source: str | None = None,
     force: bool = False,
 ) -> EditResult:
-    """A nodelist entry with the lowest unused nodeid from 1 (as `pvecm addnode`, reference 4.1)."""
-    source = source or "corosync.conf"
+    """A new node with the lowest unused nodeid from 1, as `pvecm addnode` (reference 4.1).
+
+    corosync: `node { name, nodeid, quorum_votes, ring0_addr }` (sorted as PVE writes it);
+    `votes=None` leaves `quorum_votes` out, which corosync counts as 1.  cman: a
+    `<clusternode name= votes= nodeid=/>` like `pvecm create` writes (no address there).
+    """
+    stack = _stack(text, stack)
+    source = _source(source, stack)
     if not is_hostname(name):
         raise InputError(f"node name {name!r} is not a valid host name", source)
-    address = _check_address(address, source)
-    doc = corosync.parse(text, source)
-    doc, nodelist = _ensure_section(doc, "nodelist")
-    used = set()
-    for section in nodelist.all("node"):
-        values = doc.values(section)
-        if values.get("name", ("", 0))[0] == name:
+    if votes is not None and (isinstance(votes, bool) or not isinstance(votes, int) or votes < 0):
+        raise InputError(f"votes must be an integer >= 0, got {votes!r}", source)
+    if stack == "cman":
+        doc = clusterconf.parse(text, source)
+        notes: tuple[str, ...] = ()
+        if address is not None:
+            check_address(address, source)
+            notes = ("cluster.conf holds no addresses: cman resolves the node name",)
+        nodes = doc.all("clusternode")
+        if any(e.get("name") == name for e in nodes):
             raise InputError(f"node {name!r} already exists", source)
-        if values.get("nodeid", ("", 0))[0].isdigit():
-            used.add(int(values["nodeid"][0]))
+        used = {corosync.parse_int(e.get("nodeid") or "") for e in nodes}
+        nodeid = next(i for i in range(1, len(used) + 2) if i not in used)
+        parent = doc.root.find("clusternodes")
+        if parent is None:
+            raise InputError("no <clusternodes> element to add the node to", source)
+        votes_attr = f' votes="{votes}"' if votes is not None else ""
+        new = clusterconf.insert_child(
+            doc, parent, f'<clusternode name="{name}"{votes_attr} nodeid="{nodeid}"/>'
+        )
+        return _finish(text, _bump_cman(new, source), "cman", source, force, notes)
+    doc = corosync.parse(text, source)
+    nodelist = doc.find("nodelist")
+    where = f"{source}: line {nodelist.line}" if nodelist else source
+    if address is None:
+        raise InputError("a new corosync node needs an address (ring0_addr)", where)
+    address = check_address(address, where)
+    doc, nodelist = _ensure_section(doc, "nodelist")
+    used: set[int | None] = set()
+    for section in doc.sections("nodelist.node"):
+        values = doc.values(section)
+        if values.get("name", values.get("ring0_addr", ("", 0)))[0] == name:
+            raise InputError(f"node {name!r} already exists", f"{source}: line {section.line}")
+        used.add(corosync.parse_int(values.get("nodeid", ("", 0))[0]))
     nodeid = next(i for i in range(1, len(used) + 2) if i not in used)
-    pad = _child_indent(doc, nodelist)
-    existing = nodelist.all("node")
-    inner = _child_indent(doc, existing[0]) if existing else pad + "  "
+    existing = doc.sections("nodelist.node")
+    pad = child_indent(doc, nodelist)
+    inner = child_indent(doc, existing[-1]) if existing else pad + indent_unit(doc)
     block = [f"{pad}node {{", f"{inner}name: {name}", f"{inner}nodeid: {nodeid}"]
     if votes is not None:
         block.append(f"{inner}quorum_votes: {votes}")
     block += [f"{inner}ring0_addr: {address}", f"{pad}}}"]
-    at = nodelist.close if nodelist.close is not None else len(doc.lines)
-    doc = corosync.parse(_splice(doc, at, at, block), source)
+    at = existing[-1].close + 1 if existing and existing[-1].close is not None else nodelist.close
+    assert at is not None
+    doc = _splice(doc, at, at, block)
     return _finish(text, _bump(doc).dump(), "corosync", source, force)
 
 
 def remove_node(
-    text: str, name: str, *, source: str | None = None, force: bool = False
+    text: str,
+    name: str,
+    *,
+    stack: str | None = None,
+    source: str | None = None,
+    force: bool = False,
 ) -> EditResult:
-    source = source or "corosync.conf"
+    """Delete a node's entry, as `pvecm delnode` does (reference 4.1)."""
+    stack = _stack(text, stack)
+    source = _source(source, stack)
+    if stack == "cman":
+        doc = clusterconf.parse(text, source)
+        new = clusterconf.remove_element(doc, _clusternode(doc, name))
+        return _finish(text, _bump_cman(new, source), "cman", source, force)
     doc = corosync.parse(text, source)
-    return _finish(
-        text, _bump(_remove_block(doc, _node_section(doc, name))).dump(), "corosync", source, force
+    doc = _remove_block(doc, _node_section(doc, name))
+    return _finish(text, _bump(doc).dump(), "corosync", source, force)
+
+
+def restyle(result: EditResult, style: str, source: str) -> EditResult:
+    """`style="pve"`: the result as Proxmox's own writer lays it out (reference 4.1, 8.1)."""
+    if style == "lossless":
+        return result
+    if style != "pve":
+        raise InputError(f"style must be lossless or pve, got {style!r}", source)
+    if detect_stack(result.new_text) == "cman":
+        new = clusterconf.canonical(clusterconf.parse(result.new_text, source))
+    else:
+        new = corosync.canonical(corosync.parse(result.new_text, source))
+    doc = (
+        clusterconf.parse(new, source)
+        if detect_stack(new) == "cman"
+        else corosync.parse(new, source)
+    )
+    return EditResult(
+        new,
+        unified_diff(result.old_text, new, _name(source)),
+        tuple(validate.validate_document(doc)),
+        result.notes,
+        result.old_text,
     )

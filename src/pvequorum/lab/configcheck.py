@@ -9,6 +9,7 @@ throwaway network namespace that owns the first node's address, with private /ru
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -53,7 +54,12 @@ def check_with_corosync(text: str) -> CorosyncCheck:
             (workdir / sub).mkdir()
         log = workdir / "corosync.log"
         conf = workdir / "corosync.conf"
-        conf.write_text(_with_logfile(text, log))
+        # A Proxmox config has `secauth: on`: corosync then needs an authkey, which the
+        # check namespace gets as a throwaway keyfile (never the host's /etc/corosync).
+        keyfile = workdir / "authkey"
+        keyfile.write_bytes(os.urandom(256))
+        keyfile.chmod(0o400)
+        conf.write_text(_with_keyfile(_with_logfile(text, log), keyfile))
         _run(["ip", "netns", "add", ns])
         _run(["ip", "-n", ns, "link", "set", "lo", "up"])
         # a veth pair inside the namespace (no dummy module needed); it owns the address
@@ -96,6 +102,15 @@ def check_with_corosync(text: str) -> CorosyncCheck:
     finally:
         _run(["ip", "netns", "del", ns], check=False)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _with_keyfile(text: str, keyfile: Path) -> str:
+    from pvequorum.conf.edits import set_key
+
+    doc = corosync_conf.parse(text, "<checked config>")
+    if doc.find("totem") is None:
+        return text
+    return set_key(doc, "totem", "keyfile", str(keyfile)).dump()
 
 
 def _with_logfile(text: str, log: Path) -> str:
