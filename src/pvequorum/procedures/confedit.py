@@ -31,11 +31,6 @@ def _text(inp: PlanInput) -> str:
     return inp.config_text
 
 
-def stack_of(text: str) -> str:
-    """cluster.conf is XML (cman, reference 8.1); corosync.conf is not."""
-    return "cman" if text.lstrip().startswith("<") else "corosync"
-
-
 def cluster_of(text: str, stack: str | None = None, where: str | None = None) -> Cluster:
     """Parse config text (corosync.conf or cluster.conf) into the model."""
     conf, _ = _conf()

@@ -7,6 +7,7 @@ here is decided from the actual cluster (its config and its `pvecm status`) by
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,8 +223,6 @@ def prepare(name: str, params: Params, live_status: str | None = None) -> Prepar
 
 def record(prepared: Prepared, applied: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The machine-readable result stored in the executed notebook (`RESULT_MIME`)."""
-    import json
-
     from pvequorum.procedures.render import to_json
 
     return {

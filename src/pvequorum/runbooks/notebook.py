@@ -8,6 +8,7 @@ record (`RESULT_MIME`), so the last one in the notebook is the complete record.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from pvequorum.runbooks.core import (
@@ -21,25 +22,31 @@ from pvequorum.runbooks.core import (
     record,
 )
 
-_APPLIED: dict[int, list[dict[str, Any]]] = {}
+
+@dataclass
+class Run:
+    """One runbook execution: what was decided before any change, and what apply did."""
+
+    prepared: Prepared
+    applied: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _display(markdown: str, prepared: Prepared | None = None) -> None:
+def _display(markdown: str, run: Run | None = None) -> None:
     from IPython.display import Markdown, display
 
     display(Markdown(markdown))
-    if prepared is not None:
-        _publish(prepared)
+    if run is not None:
+        _publish(run)
 
 
-def _publish(prepared: Prepared) -> None:
+def _publish(run: Run) -> None:
     from IPython.display import display
 
-    data = record(prepared, _APPLIED.get(id(prepared)))
+    data = record(run.prepared, run.applied)
     display({RESULT_MIME: data, "text/plain": f"pvequorum result: {data['verdict']}"}, raw=True)
 
 
-def start(name: str, parameters: dict[str, Any]) -> Prepared:
+def start(name: str, parameters: dict[str, Any]) -> Run:
     """Validate the parameters and build the plan (collecting `pvecm status` live if asked)."""
     params = Params.from_mapping(parameters)
     live = None
@@ -47,27 +54,29 @@ def start(name: str, parameters: dict[str, Any]) -> Prepared:
         from pvequorum.runbooks.executors import executor_from
 
         live = executor_from(params.executor).run(["pvecm", "status"]).output
-    return prepare(name, params, live)
+    return Run(prepare(name, params, live))
 
 
 def purpose(name: str) -> None:
     _display(f"**Purpose.** {RUNBOOKS[name][1]}")
 
 
-def verdict(prepared: Prepared) -> None:
+def verdict(run: Run) -> None:
+    prepared = run.prepared
     if prepared.go:
         _display(
             f"## Verdict: GO\n\nMode: `{prepared.params.mode}`. Confirm token for apply mode: "
             f"`{prepared.token}`.",
-            prepared,
+            run,
         )
         return
     reasons = "\n".join(f"- {r}" for r in prepared.reasons)
-    _display(f"## Verdict: NO-GO\n\n{reasons}", prepared)
+    _display(f"## Verdict: NO-GO\n\n{reasons}", run)
     raise RunbookNoGo(no_go_message(prepared))
 
 
-def inputs(prepared: Prepared) -> None:
+def inputs(run: Run) -> None:
+    prepared = run.prepared
     from pvequorum.procedures.simulate import running
     from pvequorum.viz import cluster_figure
 
@@ -89,18 +98,21 @@ def inputs(prepared: Prepared) -> None:
     _display(f"**pvecm status as given:**\n\n```\n{status}\n```")
 
 
-def prechecks(prepared: Prepared) -> None:
+def prechecks(run: Run) -> None:
+    prepared = run.prepared
     rows = "\n".join(f"| {c} | {'ok' if ok else 'FAILED'} | {d} |" for c, ok, d in prepared.checks)
-    _display(f"| pre-check | result | detail |\n|---|---|---|\n{rows}", prepared)
+    _display(f"| pre-check | result | detail |\n|---|---|---|\n{rows}", run)
 
 
-def plan(prepared: Prepared) -> None:
+def plan(run: Run) -> None:
+    prepared = run.prepared
     from pvequorum.procedures.render import to_markdown
 
     _display(to_markdown(prepared.plan))
 
 
-def apply(prepared: Prepared) -> None:
+def apply(run: Run) -> None:
+    prepared = run.prepared
     if prepared.params.mode != "apply":
         _display(
             "Plan mode: nothing was changed. To apply, run again with "
@@ -111,18 +123,19 @@ def apply(prepared: Prepared) -> None:
     from pvequorum.runbooks.executors import executor_from
 
     outcomes = apply_plan(prepared.plan, executor_from(prepared.params.executor))
-    _APPLIED[id(prepared)] = [o.to_dict() for o in outcomes]
+    run.applied = [o.to_dict() for o in outcomes]
     lines = []
     for o in outcomes:
         lines.append(f"### {'ok' if o.ok else 'FAILED'}: {o.title}\n")
         lines += [f"    {entry}" for entry in o.log]
-    _display("\n".join(lines) or "no steps to apply", prepared)
+    _display("\n".join(lines) or "no steps to apply", run)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise RuntimeError(f"step failed: {failed[0].title}; rollback: {failed[0].rollback}")
 
 
-def postchecks(prepared: Prepared) -> None:
+def postchecks(run: Run) -> None:
+    prepared = run.prepared
     lines = []
     for step in prepared.plan.steps:
         if step.postcheck is not None and not step.deferred:
@@ -131,9 +144,10 @@ def postchecks(prepared: Prepared) -> None:
                 f"**{step.title}**: `{' '.join(step.postcheck.command.argv)}` on "
                 f"{step.postcheck.command.on} must show:\n\n```\n{shown}\n```"
             )
-    _display("\n\n".join(lines) or "No post-checks for this plan.", prepared)
+    _display("\n\n".join(lines) or "No post-checks for this plan.", run)
 
 
-def rollback(prepared: Prepared) -> None:
+def rollback(run: Run) -> None:
+    prepared = run.prepared
     lines = [f"- **{s.title}**: {s.rollback}" for s in prepared.plan.steps if s.rollback]
     _display("\n".join(lines) or "Nothing to roll back: this plan changes nothing.")
