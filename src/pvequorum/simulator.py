@@ -181,16 +181,19 @@ class Simulator:
         self._groups = None
         self._settle()
 
-    def expected(self, name: str, votes: int) -> bool:
-        """`corosync-quorumtool -e N` on a node (what `pvecm expected N` runs, reference 2.3)."""
+    def check_expected(self, name: str, votes: int) -> vq.ExpectedCheck:
+        """Whether `-e votes` on this node would be accepted, and why (reference 2.2, 8.4)."""
         (name,) = self._check_names([name])
         origin = self._daemons.get(name)
         if origin is None:
             raise InputError(f"node {name!r} is not running")
-        check = origin.check_expected(votes)
-        if not check.accepted:
+        return origin.check_expected(votes)
+
+    def expected(self, name: str, votes: int) -> bool:
+        """`corosync-quorumtool -e N` on a node (what `pvecm expected N` runs, reference 2.3)."""
+        if not self.check_expected(name, votes).accepted:
             return False
-        origin.set_member_expected(votes)
+        self._daemons[name].set_member_expected(votes)
         part = next(p for p in self.partitions() if name in p)
         for member in part:
             self._daemons[member].receive_expected_reconfigure(votes)

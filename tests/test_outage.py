@@ -1,0 +1,144 @@
+"""The outage simulator's logic: every button of the app is one of these functions."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pvequorum import outage
+from pvequorum.errors import InputError
+from pvequorum.scenario import Step
+from pvequorum.simulator import Simulator
+
+TWO = outage.PRESETS["two-node"].cluster
+
+
+def crash(*nodes: str) -> Step:
+    return Step("crash", nodes)
+
+
+def test_two_node_survivor_is_blocked_and_expected_1_repairs_it():
+    state = outage.act(outage.new_outage(TWO), crash("pve2"))
+    snap = outage.snapshot(state)
+    assert snap.stopped == ("pve2",)
+    assert snap.blocked == ("pve1",)
+    assert snap.summary_lines() == (
+        "pve1: NOT quorate, 1 of 2 expected votes, quorum 2; /etc/pve read-only",
+        "pve2: stopped",
+    )
+    state = outage.act(state, Step("expected", ("pve1",), votes=1))
+    snap = outage.snapshot(state)
+    assert snap.node("pve1").quorate and snap.node("pve1").etc_pve_writable
+    assert snap.messages == ("pvecm expected 1 on pve1: accepted, quorum 1",)
+    assert "Quorate:          Yes" in snap.node("pve1").status_text
+
+
+def test_expected_is_refused_when_more_than_one_vote_is_present():
+    state = outage.act(outage.new_outage(TWO), Step("expected", ("pve1",), votes=1))
+    snap = outage.snapshot(state)
+    assert snap.messages[0].startswith("pvecm expected 1 on pve1: refused: ")
+    assert snap.views["pve1"].expected_votes == 2
+
+
+def test_expected_on_a_stopped_node_and_unknown_nodes_are_input_errors():
+    state = outage.act(outage.new_outage(TWO), crash("pve2"))
+    with pytest.raises(InputError, match="pve2 is not running"):
+        outage.act(state, Step("expected", ("pve2",), votes=1))
+    with pytest.raises(InputError):
+        outage.act(state, crash("pve9"))
+    with pytest.raises(InputError):
+        outage.act(state, Step("reboot", ("pve1",)))
+
+
+def test_undo_redo_and_a_new_action_drops_the_undone_ones():
+    state = outage.new_outage(TWO)
+    state = outage.act(state, crash("pve2"))
+    state = outage.act(state, Step("expected", ("pve1",), votes=1))
+    undone = outage.undo(state)
+    assert outage.snapshot(undone).blocked == ("pve1",)
+    assert undone.can_redo and outage.redo(undone) == state
+    assert outage.history_lines(undone) == (
+        "1. crash pve2",
+        "2. pvecm expected 1 on pve1  (undone)",
+    )
+    branched = outage.act(undone, Step("start", ("pve2",)))
+    assert branched.history == (crash("pve2"), Step("start", ("pve2",)))
+    assert not branched.can_redo
+    assert outage.rewind(state, 0).actions == () and outage.rewind(state, 9).position == 2
+
+
+def test_partition_gives_split_brain_in_two_node_mode():
+    state = outage.new_outage(outage.PRESETS["two-node-mode-cman"].cluster)
+    groups = outage.parse_groups("pve1 | pve2", ["pve1", "pve2"])
+    snap = outage.snapshot(outage.act(state, Step("partition", groups=groups)))
+    assert snap.split_brain
+    assert snap.summary_lines()[-1] == "SPLIT BRAIN: more than one partition is quorate"
+
+
+def test_parse_groups_and_votes_name_the_problem():
+    names = ["pve1", "pve2", "pve3"]
+    assert outage.parse_groups("pve1,pve2 | pve3", names) == (("pve1", "pve2"), ("pve3",))
+    with pytest.raises(InputError, match="unknown node 'pve7'"):
+        outage.parse_groups("pve7 | pve1", names)
+    with pytest.raises(InputError, match="in two groups"):
+        outage.parse_groups("pve1 | pve1", names)
+    assert outage.parse_votes("2", 3) == [2, 2, 2]
+    assert outage.parse_votes("1, 1 2", 3) == [1, 1, 2]
+    for bad in ("1 x", "1 1", "-1"):
+        with pytest.raises(InputError):
+            outage.parse_votes(bad, 3 if bad != "-1" else 1)
+
+
+def test_custom_cluster_sets_only_the_chosen_options():
+    cluster = outage.custom_cluster(3, votes=[1, 1, 2], last_man_standing=True, qdevice="lms")
+    assert [n.votes for n in cluster.nodes] == [1, 1, 2]
+    assert cluster.quorum.last_man_standing == 1
+    assert cluster.quorum.two_node is None
+    assert cluster.quorum.device.algorithm == "lms"
+
+
+def test_situation_plan_refuses_expected_while_the_other_side_may_be_alive():
+    split = outage.act(outage.new_outage(TWO), Step("partition", groups=(("pve1",), ("pve2",))))
+    text = outage.situation_markdown(outage.snapshot(split))
+    assert "**BLOCKED: this plan refuses to act.**" in text
+    assert "pve2 not confirmed down" in text and "pvecm expected" not in text
+    down = outage.act(outage.new_outage(TWO), crash("pve2"))
+    assert "pvecm expected 1" in outage.situation_markdown(outage.snapshot(down))
+    healthy = outage.snapshot(outage.new_outage(TWO))
+    assert outage.situation_plan(healthy) is None
+    assert "nothing to fix" in outage.situation_markdown(healthy)
+
+
+steps = st.one_of(
+    st.builds(lambda n: Step("crash", (n,)), st.sampled_from(["pve1", "pve2", "pve3"])),
+    st.builds(lambda n: Step("start", (n,)), st.sampled_from(["pve1", "pve2", "pve3"])),
+    st.just(Step("heal")),
+    st.just(Step("partition", groups=(("pve1",), ("pve2", "pve3")))),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(steps, max_size=6))
+def test_snapshot_agrees_with_the_simulator_and_undo_all_returns_to_the_start(actions):
+    cluster = outage.PRESETS["three-node"].cluster
+    state = outage.new_outage(cluster)
+    for step in actions:
+        state = outage.act(state, step)
+    sim = Simulator(cluster)
+    sim.start(cluster.names)
+    for step in actions:
+        sim.apply(step)
+    snap = outage.snapshot(state)
+    assert {n: (v.quorate, v.total_votes, v.quorum) for n, v in snap.views.items()} == {
+        n: (v.quorate, v.total_votes, v.quorum) for n, v in sim.views().items()
+    }
+    for node in snap.nodes:
+        assert node.etc_pve_writable == node.quorate  # pmxcfs: writes need quorum
+    start = state
+    for _ in actions:
+        start = outage.undo(start)
+    assert (
+        outage.snapshot(start).summary_lines()
+        == outage.snapshot(outage.new_outage(cluster)).summary_lines()
+    )
