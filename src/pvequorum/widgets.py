@@ -1,0 +1,454 @@
+"""The outage simulator app (an edge: ipywidgets).  All logic is in `pvequorum.outage`.
+
+`OutageApp` holds an `Outage` state and a story position; every button calls a plain method
+(`crash("pve2")`, `expected("pve1", 1)`, `undo()`, `next_step()` ...) that changes the state
+and redraws.  Tests call those methods and read the widgets' values, no browser needed; the
+browser tests find the same widgets by their CSS classes (`pvq-...`).
+
+Bad input (a config that does not parse, an unknown node, `expected` on a stopped node) is
+shown in the error line, never as a traceback, and leaves the state as it was.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import io
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import ipywidgets as w
+import mistune
+
+from pvequorum import outage, story
+from pvequorum.conf import load_config
+from pvequorum.errors import InputError
+from pvequorum.outage import Outage, Snapshot
+from pvequorum.scenario import Step
+from pvequorum.viz import cluster_figure
+
+GUIDED, SANDBOX = "Guided story", "Sandbox"
+QDEVICE_CHOICES = (("no QDevice", "none"), ("QDevice ffsplit", "ffsplit"), ("QDevice lms", "lms"))
+FIGURE_DPI = 72
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reports_input_errors(method: F) -> F:
+    """Run a handler; an `InputError` goes to the error line and the state stays as it was."""
+
+    @functools.wraps(method)
+    def handler(self: OutageApp, *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = method(self, *args, **kwargs)
+        except InputError as exc:
+            self.error.value = f"<b>Error:</b> {html.escape(str(exc))}"
+            return None
+        self.error.value = ""
+        return result
+
+    return handler  # type: ignore[return-value]
+
+
+def figure_png(snap: Snapshot, *, title: str = "", dpi: int = FIGURE_DPI) -> bytes:
+    """The cluster drawing of a snapshot as PNG bytes (for `widgets.Image`)."""
+    qdevice = snap.cluster.quorum.device
+    qdevice_votes = 0
+    if qdevice is not None and snap.views:
+        qdevice_votes = max(v.qdevice_votes for v in snap.views.values())
+    fig = cluster_figure(
+        {n.name: n.votes for n in snap.cluster.nodes},
+        snap.partitions,
+        snap.views,
+        title=title,
+        qdevice_votes=qdevice_votes,
+        split_brain=snap.split_brain,
+    )
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _pre(text: str, css: str = "") -> str:
+    return f'<pre class="{css}" style="font-size:13px;margin:0">{html.escape(text)}</pre>'
+
+
+def _button(description: str, css: str, on_click: Callable[[], Any], **kwargs: Any) -> w.Button:
+    button = w.Button(description=description, **kwargs)
+    button.add_class(css)
+    button.on_click(lambda _button: on_click())
+    return button
+
+
+class OutageApp:
+    """The outage simulator: a guided story and a sandbox on the same model."""
+
+    def __init__(self, preset: str = "two-node", *, mode: str = SANDBOX) -> None:
+        self.state: Outage = outage.new_outage(outage.PRESETS[preset].cluster)
+        self.story_index = 0
+        self.source = outage.PRESETS[preset].label
+        self._build_widgets(preset)
+        self.mode.value = mode
+        self.refresh()
+
+    # --- handlers: plain methods, each ends with a redraw ----------------------------------
+
+    @_reports_input_errors
+    def load_preset(self, key: str) -> None:
+        if key not in outage.PRESETS:
+            raise InputError(f"unknown preset {key!r}", "preset")
+        self._new_cluster(outage.new_outage(outage.PRESETS[key].cluster), outage.PRESETS[key].label)
+
+    @_reports_input_errors
+    def load_config_text(self, text: str, source: str = "pasted config") -> None:
+        """A pasted or uploaded corosync.conf or cluster.conf replaces the cluster."""
+        cluster = load_config(text, source).cluster
+        if not cluster.nodes:
+            raise InputError("the config lists no nodes", source)
+        self._new_cluster(outage.new_outage(cluster), source)
+
+    @_reports_input_errors
+    def load_upload(self, files: Any) -> None:
+        """The FileUpload's value (ipywidgets 8: a tuple of dicts with name and content)."""
+        if not files:
+            raise InputError("choose a file first", "upload")
+        upload = files[0]
+        try:
+            text = bytes(upload["content"]).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("not a UTF-8 text file", upload["name"]) from None
+        self.config_text.value = text
+        self.load_config_text(text, upload["name"])
+
+    @_reports_input_errors
+    def build_custom(self) -> None:
+        """The cluster the sliders describe."""
+        count = self.node_count.value
+        cluster = outage.custom_cluster(
+            count,
+            votes=outage.parse_votes(self.votes.value, count),
+            two_node=self.two_node.value,
+            wait_for_all=self.wait_for_all.value,
+            last_man_standing=self.last_man_standing.value,
+            auto_tie_breaker=self.auto_tie_breaker.value,
+            qdevice=self.qdevice.value,
+        )
+        self._new_cluster(outage.new_outage(cluster), f"custom: {count} nodes")
+
+    def stop(self, name: str) -> None:
+        self.act(Step("stop", (name,)))
+
+    def crash(self, name: str) -> None:
+        self.act(Step("crash", (name,)))
+
+    def start(self, name: str) -> None:
+        self.act(Step("start", (name,)))
+
+    @_reports_input_errors
+    def partition(self, text: str) -> None:
+        """Split the network, e.g. 'pve1 | pve2, pve3'."""
+        groups = outage.parse_groups(text, self.state.cluster.names)
+        self.act(Step("partition", groups=groups))
+
+    def heal(self) -> None:
+        self.act(Step("heal"))
+
+    def expected(self, name: str, votes: int) -> None:
+        """`pvecm expected <votes>` on `name`; corosync may refuse it (shown in messages)."""
+        self.act(Step("expected", (name,), votes=votes))
+
+    @_reports_input_errors
+    def act(self, step: Step) -> None:
+        self._leave_story()
+        self.state = outage.act(self.state, step)
+        self.refresh()
+
+    def undo(self) -> None:
+        self.state = outage.undo(self.state)
+        self.refresh()
+
+    def redo(self) -> None:
+        self.state = outage.redo(self.state)
+        self.refresh()
+
+    def replay_to(self, position: int) -> None:
+        """Show the state after the first `position` actions (the history slider and Play)."""
+        self.state = outage.rewind(self.state, position)
+        self.refresh()
+
+    def set_mode(self, mode: str) -> None:
+        self.mode.value = mode  # the observer redraws
+
+    def next_step(self) -> None:
+        self.show_story_step(self.story_index + 1)
+
+    def back_step(self) -> None:
+        self.show_story_step(self.story_index - 1)
+
+    def show_story_step(self, index: int) -> None:
+        self.story_index = max(0, min(len(story.STORY) - 1, index))
+        self.refresh()
+
+    def try_in_sandbox(self) -> None:
+        """Continue from the story's current state with the sandbox's buttons."""
+        step = story.STORY[self.story_index]
+        self._new_cluster(story.story_outage(step), f"story step {self.story_index + 1}")
+        self.mode.value = SANDBOX
+
+    # --- what is shown -----------------------------------------------------------------------
+
+    @property
+    def guided(self) -> bool:
+        return self.mode.value == GUIDED
+
+    def current(self) -> Snapshot:
+        if self.guided:
+            return story.story_snapshot(self.story_index)
+        return outage.snapshot(self.state)
+
+    def summary_lines(self) -> tuple[str, ...]:
+        return self.current().summary_lines()
+
+    def refresh(self) -> None:
+        """Redraw everything from the state: the figure, texts, buttons and history."""
+        snap = self.current()
+        if self.guided:
+            step = story.STORY[self.story_index]
+            self.story_title.value = f"<h3>{html.escape(step.title)}</h3>"
+            self.story_text.value = mistune.html(story.narration(self.story_index))
+            self.story_position.value = f"step {self.story_index + 1} of {len(story.STORY)}"
+            self.back_button.disabled = self.story_index == 0
+            self.next_button.disabled = self.story_index == len(story.STORY) - 1
+            title = step.title
+        else:
+            self._refresh_sandbox(snap)
+            title = self.source
+        self.guided_panel.layout.display = None if self.guided else "none"
+        self.sandbox_panel.layout.display = "none" if self.guided else None
+        self.image.value = figure_png(snap, title=title)
+        self.summary.value = "<br>".join(
+            f"<b>{html.escape(line)}</b>" if "SPLIT" in line else html.escape(line)
+            for line in snap.summary_lines()
+        )
+        self.messages.value = "<br>".join(html.escape(m) for m in snap.messages)
+        self._refresh_status(snap)
+        self.plan.value = mistune.html(outage.situation_markdown(snap))
+
+    def _refresh_sandbox(self, snap: Snapshot) -> None:
+        names = self.state.cluster.names
+        if tuple(self._node_rows) != names:
+            self._node_rows = {name: self._node_row(name) for name in names}
+            self.node_buttons.children = tuple(self._node_rows.values())
+            self.expected_node.options = names
+        for name, row in self._node_rows.items():
+            running = snap.node(name).running
+            stop, crash, start = row.children[1:]
+            stop.disabled = crash.disabled = not running
+            start.disabled = running
+        self.undo_button.disabled = not self.state.can_undo
+        self.redo_button.disabled = not self.state.can_redo
+        self._syncing = True
+        self.history_slider.max = len(self.state.history)
+        self.history_slider.value = self.state.position
+        self._syncing = False
+        lines = outage.history_lines(self.state) or ("(no actions yet)",)
+        self.history.value = _pre("\n".join(lines), "pvq-history-lines")
+
+    def _refresh_status(self, snap: Snapshot) -> None:
+        boxes = []
+        for node in snap.nodes:
+            etc = "/etc/pve writable" if node.etc_pve_writable else "/etc/pve READ-ONLY"
+            head = f"<b>{node.name}</b>: " + (etc if node.running else "stopped")
+            body = _pre(node.status_text or "(not running)", f"pvq-status-{node.name}")
+            box = w.HTML(head + body)
+            box.add_class(f"pvq-node-{node.name}")
+            boxes.append(box)
+        self.status.children = tuple(boxes)
+
+    # --- building the widgets ----------------------------------------------------------------
+
+    def _new_cluster(self, state: Outage, source: str) -> None:
+        self.state, self.source = state, source
+        self.refresh()
+
+    def _leave_story(self) -> None:
+        if self.guided:
+            self.mode.value = SANDBOX
+
+    def _node_row(self, name: str) -> w.HBox:
+        return w.HBox(
+            [
+                w.Label(name, layout=w.Layout(width="60px")),
+                _button("Stop", f"pvq-stop-{name}", lambda: self.stop(name)),
+                _button("Crash", f"pvq-crash-{name}", lambda: self.crash(name)),
+                _button("Start", f"pvq-start-{name}", lambda: self.start(name)),
+            ]
+        )
+
+    def _build_widgets(self, preset: str) -> None:
+        self._node_rows: dict[str, w.HBox] = {}
+        self._syncing = False
+        self.mode = w.ToggleButtons(options=(GUIDED, SANDBOX))
+        self.mode.add_class("pvq-mode")
+        self.mode.observe(lambda _change: self.refresh(), names="value")
+        self.error = w.HTML("")
+        self.error.add_class("pvq-error")
+
+        # guided
+        self.story_title, self.story_text = w.HTML(), w.HTML()
+        self.story_text.add_class("pvq-story")
+        self.story_position = w.Label()
+        self.story_position.add_class("pvq-story-position")
+        self.back_button = _button("Back", "pvq-back", self.back_step, icon="arrow-left")
+        self.next_button = _button("Next", "pvq-next", self.next_step, icon="arrow-right")
+        self.guided_panel = w.VBox(
+            [
+                self.story_title,
+                self.story_text,
+                w.HBox([self.back_button, self.story_position, self.next_button]),
+                _button("Try this state in the sandbox", "pvq-try", self.try_in_sandbox),
+            ]
+        )
+
+        # sandbox: where the cluster comes from
+        self.preset = w.Dropdown(
+            options=[(p.label, p.key) for p in outage.PRESETS.values()],
+            value=preset,
+            description="Preset",
+        )
+        self.preset.add_class("pvq-preset")
+        self.preset.observe(lambda change: self.load_preset(change["new"]), names="value")
+        self.config_text = w.Textarea(
+            placeholder="Paste /etc/pve/corosync.conf or cluster.conf here",
+            layout=w.Layout(width="100%", height="120px"),
+        )
+        self.upload = w.FileUpload(accept=".conf,.xml,text/plain", multiple=False)
+        self.upload.observe(lambda change: self.load_upload(change["new"]), names="value")
+        self.node_count = w.IntSlider(value=3, min=1, max=9, description="Nodes")
+        self.votes = w.Text(value="1", description="Votes", placeholder="1 or 1 1 2")
+        self.two_node = w.Checkbox(description="two_node")
+        self.wait_for_all = w.Checkbox(description="wait_for_all")
+        self.last_man_standing = w.Checkbox(description="last_man_standing")
+        self.auto_tie_breaker = w.Checkbox(description="auto_tie_breaker")
+        self.qdevice = w.Dropdown(options=QDEVICE_CHOICES, value="none", description="QDevice")
+        source_tabs = w.Tab(
+            [
+                w.VBox([self.preset]),
+                w.VBox(
+                    [
+                        self.config_text,
+                        w.HBox(
+                            [
+                                _button(
+                                    "Load config",
+                                    "pvq-load-config",
+                                    lambda: self.load_config_text(self.config_text.value),
+                                ),
+                                self.upload,
+                            ]
+                        ),
+                    ]
+                ),
+                w.VBox(
+                    [
+                        w.HBox([self.node_count, self.votes]),
+                        w.HBox([self.two_node, self.wait_for_all]),
+                        w.HBox([self.last_man_standing, self.auto_tie_breaker]),
+                        w.HBox([self.qdevice, _button("Build", "pvq-build", self.build_custom)]),
+                    ]
+                ),
+            ]
+        )
+        for i, label in enumerate(("Preset", "Config file", "Build your own")):
+            source_tabs.set_title(i, label)
+
+        # sandbox: actions
+        self.node_buttons = w.VBox()
+        self.partition_text = w.Text(placeholder="pve1 | pve2", description="Groups")
+        self.partition_text.add_class("pvq-partition-groups")
+        self.expected_node = w.Dropdown(description="on node", layout=w.Layout(width="180px"))
+        self.expected_votes = w.BoundedIntText(
+            value=1, min=0, max=99, description="expected", layout=w.Layout(width="160px")
+        )
+        network = w.HBox(
+            [
+                self.partition_text,
+                _button(
+                    "Partition",
+                    "pvq-partition",
+                    lambda: self.partition(self.partition_text.value),
+                ),
+                _button("Heal", "pvq-heal", self.heal),
+            ]
+        )
+        expected_row = w.HBox(
+            [
+                self.expected_votes,
+                self.expected_node,
+                _button(
+                    "pvecm expected",
+                    "pvq-expected",
+                    lambda: self.expected(self.expected_node.value, self.expected_votes.value),
+                ),
+            ]
+        )
+
+        # sandbox: history
+        self.undo_button = _button("Undo", "pvq-undo", self.undo, icon="undo")
+        self.redo_button = _button("Redo", "pvq-redo", self.redo, icon="repeat")
+        self.history_slider = w.IntSlider(min=0, max=0, description="Replay")
+        self.history_slider.add_class("pvq-replay")
+        self.history_slider.observe(self._on_slider, names="value")
+        self.play = w.Play(min=0, max=0, interval=900)
+        w.jslink((self.play, "value"), (self.history_slider, "value"))
+        w.jslink((self.history_slider, "max"), (self.play, "max"))
+        self.history = w.HTML()
+        self.history.add_class("pvq-history")
+        self.sandbox_panel = w.VBox(
+            [
+                source_tabs,
+                w.HTML("<b>Nodes</b>"),
+                self.node_buttons,
+                w.HTML("<b>Network and pvecm</b>"),
+                network,
+                expected_row,
+                w.HTML("<b>History</b>"),
+                w.HBox([self.undo_button, self.redo_button, self.play, self.history_slider]),
+                self.history,
+            ]
+        )
+
+        # shown in both modes
+        self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.image.add_class("pvq-figure")
+        self.summary, self.messages, self.plan = w.HTML(), w.HTML(), w.HTML()
+        self.summary.add_class("pvq-summary")
+        self.messages.add_class("pvq-messages")
+        self.plan.add_class("pvq-plan")
+        self.status = w.HBox()
+        details = w.Accordion([self.status, self.plan])
+        details.set_title(0, "pvecm status on each node")
+        details.set_title(1, "Plan for this situation (commands, dangers)")
+        details.selected_index = 0
+        self.widget = w.VBox(
+            [
+                self.mode,
+                self.error,
+                self.guided_panel,
+                self.sandbox_panel,
+                self.image,
+                self.summary,
+                self.messages,
+                details,
+            ]
+        )
+        self.widget.add_class("pvq-app")
+
+    def _on_slider(self, change: dict[str, Any]) -> None:
+        if not self._syncing and change["new"] != self.state.position:
+            self.replay_to(change["new"])
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
