@@ -96,6 +96,8 @@ def test_custom_cluster_sets_only_the_chosen_options():
     assert cluster.quorum.last_man_standing == 1
     assert cluster.quorum.two_node is None
     assert cluster.quorum.device.algorithm == "lms"
+    assert cluster.quorum.device.votes is None  # corosync computes N - 1 (reference 3.3)
+    assert outage.custom_cluster(4, qdevice="ffsplit").quorum.device.votes == 1
 
 
 def test_situation_plan_refuses_expected_while_the_other_side_may_be_alive():

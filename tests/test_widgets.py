@@ -90,8 +90,8 @@ def test_sliders_build_a_cluster_with_the_chosen_options(app):
     app.node_count.value, app.votes.value, app.qdevice.value = 4, "1", "ffsplit"
     app.build_custom()
     assert app.state.cluster.quorum.device is not None
-    # ffsplit: the QDevice has nodes - 1 = 3 votes (reference 3.2), so 4 + 3 = 7
-    assert app.summary.value.startswith("pve1: quorate, 7 of 7 expected votes, quorum 4")
+    # ffsplit: one QDevice vote, as `pvecm qdevice setup` writes it (reference 3.3): 4 + 1
+    assert app.summary.value.startswith("pve1: quorate, 5 of 5 expected votes, quorum 3")
 
 
 def test_replay_rewinds_and_keeps_the_history(app):

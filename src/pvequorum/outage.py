@@ -42,6 +42,11 @@ def _with_addresses(cluster: Cluster, config_version: int = 1) -> Cluster:
     return dataclasses.replace(cluster, nodes=nodes, config_version=config_version)
 
 
+# What `pvecm qdevice setup` writes for an even node count: ffsplit with `votes: 1`
+# (reference 3.3; ffsplit refuses any other vote count, reference 3.2).
+PVE_QDEVICE = QDevice(algorithm="ffsplit", votes=1)
+
+
 def _preset(key: str, label: str, count: int, **options: object) -> Preset:
     cluster = simple_cluster(count, name="pve-cluster", **options)  # type: ignore[arg-type]
     return Preset(key, label, _with_addresses(cluster))
@@ -61,10 +66,10 @@ PRESETS: dict[str, Preset] = {
             two_node=1,
             expected_votes=1,
         ),
-        _preset("two-node-qdevice", "2 nodes + QDevice (ffsplit)", 2, device=QDevice()),
+        _preset("two-node-qdevice", "2 nodes + QDevice (ffsplit)", 2, device=PVE_QDEVICE),
         _preset("three-node", "3 nodes", 3),
         _preset("four-node", "4 nodes", 4),
-        _preset("four-node-qdevice", "4 nodes + QDevice (ffsplit)", 4, device=QDevice()),
+        _preset("four-node-qdevice", "4 nodes + QDevice (ffsplit)", 4, device=PVE_QDEVICE),
         _preset("five-node", "5 nodes", 5),
     )
 }
@@ -82,7 +87,8 @@ def custom_cluster(
 ) -> Cluster:
     """The cluster the sandbox's sliders describe.  Unset options stay absent in the config.
 
-    `qdevice` is "none", "ffsplit" or "lms" (reference 3.2).  Raises `InputError` for
+    `qdevice` is "none", "ffsplit" (with `votes: 1`, as Proxmox writes it) or "lms" (no
+    votes key: corosync gives it the vote sum - 1), reference 3.2, 3.3.  Raises `InputError` for
     values corosync would not accept in the model (e.g. a vote count below 0).
     """
     options: dict[str, object] = {}
@@ -95,7 +101,7 @@ def custom_cluster(
     if auto_tie_breaker:
         options["auto_tie_breaker"] = 1
     if qdevice != "none":
-        options["device"] = QDevice(algorithm=qdevice)
+        options["device"] = PVE_QDEVICE if qdevice == "ffsplit" else QDevice(algorithm=qdevice)
     cluster = simple_cluster(
         count, votes=list(votes) if votes is not None else None, name="pve-cluster", **options
     )
