@@ -67,13 +67,12 @@ def keep_checked_outputs(nb: nbformat.NotebookNode, cell_list: list[Cell]) -> No
     for cell, meta in zip(nb.cells, cell_list, strict=True):
         if cell.cell_type != "code":
             continue
-        cell.execution_count = None
         cell.metadata = {}
         if not meta.checked:
+            # nbval runs a checked cell only if it has an execution count, so only those
+            # keep theirs (deterministic: cells run in order).
+            cell.execution_count = None
             cell.outputs = []
-        for output in cell.outputs:
-            if "execution_count" in output:
-                output.execution_count = None
 
 
 def build(target: Target) -> nbformat.NotebookNode:

@@ -1,0 +1,49 @@
+# %% [markdown]
+# # 2. The outage simulator
+#
+# First the story: a two-node cluster during maintenance, step by step (use **Next** and
+# **Back**). Then the sandbox: take nodes down with one click, split the network, run
+# `pvecm expected`, undo, replay. Every number on screen is the simulator's.
+
+# %%
+from pvequorum.story import STORY, narration, story_snapshot
+from pvequorum.widgets import GUIDED, SANDBOX, OutageApp
+
+# %% [markdown]
+# ## The guided story
+#
+# Each step shows the cluster drawing, each node's `pvecm status` and the plan the kit
+# would hand an operator in that situation. **Try this state in the sandbox** continues
+# from any step with the buttons.
+
+# %%
+OutageApp("two-node-cman", mode=GUIDED)
+
+# %% [markdown]
+# The same story as text, for the handout (each line is checked against the simulator):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for index, step in enumerate(STORY):
+    print(step.title)
+    for line in story_snapshot(index).summary_lines():
+        print("   ", line)
+
+# %% [markdown]
+# ## The sandbox
+#
+# Pick a preset, paste your own `corosync.conf` or `cluster.conf`, or build a cluster with
+# the sliders. Then:
+#
+# - **Stop** is a clean shutdown, **Crash** a power loss; **Start** brings a node back;
+# - **Partition** splits the network into groups such as `pve1 | pve2`, **Heal** joins it;
+# - **pvecm expected** runs on a node; corosync may refuse it (the message says why);
+# - **Undo**, **Redo**, and the **Replay** slider (press play) move through the history.
+
+# %%
+OutageApp("two-node", mode=SANDBOX)
+
+# %% [markdown]
+# Try: crash `pve2`, read pve1's `pvecm status`, then run `pvecm expected 1` on pve1.
+# Start pve2 again: what happens to the expected votes? Then partition `pve1 | pve2` and run
+# `pvecm expected 1` on both sides: that is the split brain the plan warns about.

@@ -1,0 +1,81 @@
+# %% [markdown]
+# # 4. QDevice and larger clusters
+#
+# A QDevice is a vote from outside the cluster: the `corosync-qdevice` daemon on each node
+# asks a `corosync-qnetd` server on a third machine which partition should get the extra
+# vote. Two algorithms decide (reference 3.2):
+#
+# - **ffsplit** (fifty-fifty split), the default for even node counts: exactly one vote, to
+#   the partition with more active nodes, or in an exact tie by a fixed rule (the lowest node
+#   id by default; the Proxmox FAQ's "randomly" is not what qnetd does).
+# - **lms** (last man standing): the device has N−1 votes; a single node that still reaches
+#   qnetd keeps quorum alone.
+
+# %%
+from pvequorum import outage
+from pvequorum.analysis import analyze
+from pvequorum.scenario import Step
+from pvequorum.viz import tolerance_figure, vote_bars_figure
+
+
+def summary(cluster, *actions):
+    state = outage.new_outage(cluster)
+    for action in actions:
+        state = outage.act(state, action)
+    return outage.snapshot(state)
+
+
+# %% [markdown]
+# ## An even cluster with ffsplit
+#
+# Four nodes and one QDevice vote: 5 votes, quorum 3. An exact 2:2 split no longer blocks
+# both halves: the QDevice's vote goes to one of them.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+four = outage.PRESETS["four-node-qdevice"].cluster
+split = summary(four, Step("partition", groups=(("pve1", "pve2"), ("pve3", "pve4"))))
+print("\n".join(split.summary_lines()))
+
+# %%
+vote_bars_figure(split.views, split.partitions, title="4 nodes + QDevice, split 2:2")
+
+# %% [markdown]
+# ## Why a QDevice on an odd count is discouraged
+#
+# Proxmox refuses to set up a QDevice on an odd node count without `--force`, and then
+# uses lms (reference 3.3). The device gets N−1 votes. That is great while qnetd runs, and
+# bad when it does not: without the QDevice's votes the quorum stays high, and **no** node
+# may fail.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+three_lms = outage.custom_cluster(3, qdevice="lms")
+for alive in (True, False):
+    result = analyze(three_lms, qdevice_alive=alive)
+    print(
+        f"3 nodes + lms QDevice, qnetd {'up' if alive else 'down'}: "
+        f"total {result.total_votes}, quorum {result.quorum}, "
+        f"survives any {result.always_survived} node failure(s)"
+    )
+print(f"3 nodes, no QDevice: survives any {analyze(outage.custom_cluster(3)).always_survived}")
+
+# %%
+tolerance_figure(analyze(three_lms, qdevice_alive=False), title="3 nodes + lms, qnetd down")
+
+# %% [markdown]
+# An even cluster loses nothing when qnetd dies: it is back to its plain majority.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for alive in (True, False):
+    result = analyze(four, qdevice_alive=alive)
+    print(
+        f"4 nodes + ffsplit, qnetd {'up' if alive else 'down'}: "
+        f"survives any {result.always_survived} node failure(s)"
+    )
+
+# %% [markdown]
+# **Takeaway.** Use a QDevice on even counts (2, 4, 6 ...). On odd counts it turns qnetd
+# into something the cluster cannot lose. Remove it before adding or removing nodes, and set
+# it up again once the count is even.
