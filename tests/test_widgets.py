@@ -44,6 +44,7 @@ def test_node_buttons_follow_the_cluster_and_its_state(app):
     app.load_preset("five-node")
     assert len(app.node_buttons.children) == 5
     assert app.expected_node.options == ("pve1", "pve2", "pve3", "pve4", "pve5")
+    assert app.expected_node.value == "pve1"  # the button works without touching the menu
     assert app.state.history == ()
 
 

@@ -240,6 +240,7 @@ class OutageApp:
             self._node_rows = {name: self._node_row(name) for name in names}
             self.node_buttons.children = tuple(self._node_rows.values())
             self.expected_node.options = names
+            self.expected_node.value = names[0]
         for name, row in self._node_rows.items():
             running = snap.node(name).running
             stop, crash, start = row.children[1:]

@@ -1,0 +1,106 @@
+# %% [markdown]
+# # Lab 04: why a QDevice on an odd node count is discouraged
+#
+# A QDevice helps an even cluster decide a 50/50 split. On an odd count PVE refuses to set one
+# up unless forced: `Clusters with an odd node count are not officially supported!`
+# (reference 3.3). With `--force` it uses the `lms` algorithm and no `votes:` line. This lab
+# shows what that does to failure tolerance, with the QDevice alive and with it dead.
+
+# %%
+from pvequorum.analysis import analyze
+from pvequorum.checks import (
+    check_even_qdevice_dead,
+    check_odd_qdevice_dead,
+    check_odd_qdevice_survives,
+    check_odd_qdevice_votes,
+)
+from pvequorum.model import QDevice, simple_cluster
+from pvequorum.simulator import Simulator
+
+odd = simple_cluster(3, device=QDevice(algorithm="lms"))  # what `--force` writes
+
+# %% [markdown]
+# ## 1. How many votes does the QDevice get?
+#
+# The config has no `quorum.device.votes`. corosync computes it (reference 1.2 step 5).
+
+# %%
+sim = Simulator(odd)
+sim.start(odd.names)
+view = sim.view("pve1")
+print("expected votes:", view.expected_votes, "quorum:", view.quorum, "total:", view.total_votes)
+
+# %%
+# EXERCISE: answer_qdevice_votes = ...
+# BEGIN SOLUTION
+answer_qdevice_votes = view.qdevice_votes
+# END SOLUTION
+
+# %%
+print(check_odd_qdevice_votes(answer_qdevice_votes))  # NBVAL_CHECK_OUTPUT
+
+# %% [markdown]
+# ## 2. The QDevice is alive
+#
+# How many failed nodes does this cluster always survive?
+
+# %%
+alive = analyze(odd)
+print(alive.by_failures)
+
+# %%
+# EXERCISE: answer_survives_alive = ...
+# BEGIN SOLUTION
+answer_survives_alive = alive.always_survived
+# END SOLUTION
+
+# %%
+print(check_odd_qdevice_survives(answer_survives_alive))  # NBVAL_CHECK_OUTPUT
+
+# %% [markdown]
+# ## 3. The QDevice host is down
+#
+# The small external host that runs `corosync-qnetd` fails (or is rebooted for updates). How
+# many failed nodes does the cluster survive now? Compare with three nodes and no QDevice.
+
+# %%
+dead = analyze(odd, qdevice_alive=False)
+print("with a dead QDevice:", dead.by_failures, "quorum", dead.quorum)
+print("without any QDevice:", analyze(simple_cluster(3)).by_failures)
+
+# %%
+# EXERCISE: answer_survives_dead = ...
+# BEGIN SOLUTION
+answer_survives_dead = dead.always_survived or 0
+# END SOLUTION
+
+# %%
+print(check_odd_qdevice_dead(answer_survives_dead))  # NBVAL_CHECK_OUTPUT
+
+# %% [markdown]
+# ## 4. The same on an even count
+#
+# Four nodes with an `ffsplit` QDevice (one vote). The QDevice host is down: how many failed
+# nodes does the cluster always survive?
+
+# %%
+even = simple_cluster(4, device=QDevice(votes=1))
+print("dead QDevice:", analyze(even, qdevice_alive=False).by_failures)
+print("no QDevice:  ", analyze(simple_cluster(4)).by_failures)
+
+# %%
+# EXERCISE: answer_even_dead = ...
+# BEGIN SOLUTION
+answer_even_dead = analyze(even, qdevice_alive=False).always_survived
+# END SOLUTION
+
+# %%
+print(check_even_qdevice_dead(answer_even_dead))  # NBVAL_CHECK_OUTPUT
+
+# %% [markdown] solution
+# On an odd count the QDevice carries N-1 votes: while it lives, a single node survives
+# ("all but one", which can overload that node and stops Ceph long before). When it dies, its
+# votes are still expected, so *no* node may fail, worse than without a QDevice. On an even
+# count the QDevice has one vote, and losing it just returns you to the plain cluster
+# (reference 3.3). To change the node count, remove the QDevice first and set it up again
+# once the count is even.

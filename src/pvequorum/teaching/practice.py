@@ -1,0 +1,244 @@
+"""Practice on real corosync when the machine allows it, on the simulator otherwise.  An edge.
+
+    with practice_cluster(PRESETS["two-node"].cluster) as practice:
+        print(practice.notice)
+        practice.crash("pve2")
+        print(practice.status_text("pve1"))     # what `pvecm status` shows on pve1
+        practice.expected("pve1", 1)            # what `pvecm expected 1` does
+
+The real backend is the corosync lab (`pvequorum.lab.core.Lab`: one daemon per network
+namespace, needs root and the corosync package).  Without it, or with the environment
+variable `PVEQUORUM_PRACTICE=simulator`, the same calls run on the simulator, which agrees
+with real corosync on every scenario of `tests/scenarios`; `notice` says which one runs.
+Labs print nothing backend-dependent in the cells nbval checks.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+import time
+from typing import Any
+
+from pvequorum.errors import InputError, PrerequisiteError
+from pvequorum.model import Cluster
+from pvequorum.simulator import Simulator
+
+ENV = "PVEQUORUM_PRACTICE"  # "simulator" forces the simulator, "real" forces the lab
+REAL = "real corosync"
+SIMULATOR = "simulator"
+SIMULATOR_HELP = (
+    "The real corosync lab needs root and the corosync package "
+    "(`sudo make lab` on a machine with `apt-get install corosync`)."
+)
+SIMULATOR_NOTICE = f"Running on the simulator: {SIMULATOR_HELP[0].lower()}{SIMULATOR_HELP[1:]}"
+REAL_NOTICE = (
+    "Running on real corosync: one corosync daemon per node, each in its own network "
+    "namespace (the lab uses a 1000 ms token, so failures are noticed within seconds)."
+)
+
+
+def _line(name: str, quorate: bool, total: int | None, expected: int | None, quorum: int | None):
+    state = "quorate" if quorate else "NOT quorate"
+    etc = "writable" if quorate else "read-only"  # pmxcfs's quorum gate (reference 6)
+    return f"{name}: {state}, {total} of {expected} expected votes, quorum {quorum}; /etc/pve {etc}"
+
+
+class Practice:
+    """A running cluster to act on.  Use as a context manager, or call `close()`."""
+
+    backend: str = SIMULATOR
+    notice: str = SIMULATOR_NOTICE
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    def crash(self, name: str) -> None:
+        raise NotImplementedError
+
+    def start(self, name: str) -> None:
+        raise NotImplementedError
+
+    def expected(self, name: str, votes: int) -> bool:
+        """`pvecm expected N` on a node (it runs `corosync-quorumtool -e N`, reference 2.3);
+        True if corosync accepted it."""
+        raise NotImplementedError
+
+    def status_text(self, name: str) -> str:
+        """The node's `pvecm status` (reference 5.2)."""
+        raise NotImplementedError
+
+    def summary_lines(self) -> tuple[str, ...]:
+        """One line per node: stopped, or quorate/NOT quorate with its votes and quorum."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop everything this practice started (idempotent)."""
+
+    def __enter__(self) -> Practice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _known(self, name: str) -> str:
+        self.cluster.node(name)  # raises ModelError naming the unknown node
+        return name
+
+
+class SimulatorPractice(Practice):
+    backend = SIMULATOR
+
+    def __init__(self, cluster: Cluster, notice: str = SIMULATOR_NOTICE) -> None:
+        super().__init__(cluster)
+        self.notice = notice
+        self.sim = Simulator(cluster)
+        self.sim.start(cluster.names)
+
+    def crash(self, name: str) -> None:
+        self.sim.crash([self._known(name)])
+
+    def start(self, name: str) -> None:
+        self.sim.start([self._known(name)])
+
+    def expected(self, name: str, votes: int) -> bool:
+        if self._known(name) not in self.sim.running:
+            raise InputError(f"{name} is not running: pvecm cannot run there")
+        return self.sim.expected(name, votes)
+
+    def status_text(self, name: str) -> str:
+        from pvequorum.outage import status_text
+
+        if self._known(name) not in self.sim.running:
+            raise InputError(f"{name} is not running: pvecm cannot run there")
+        return status_text(self.cluster, self.sim.view(name))
+
+    def summary_lines(self) -> tuple[str, ...]:
+        views = self.sim.views()
+        lines = []
+        for name in self.cluster.names:
+            if name not in views:
+                lines.append(f"{name}: stopped")
+                continue
+            v = views[name]
+            lines.append(_line(name, v.quorate, v.total_votes, v.expected_votes, v.quorum))
+        if self.sim.split_brain():
+            lines.append("SPLIT BRAIN: more than one partition is quorate")
+        return tuple(lines)
+
+
+class RealPractice(Practice):
+    """The corosync lab: every node starts at once; each action waits until it settled."""
+
+    backend = REAL
+    notice = REAL_NOTICE
+
+    def __init__(self, cluster: Cluster) -> None:
+        from pvequorum.lab.core import Lab
+
+        super().__init__(cluster)
+        self.lab: Any = Lab(cluster)
+        self._closed = False
+        self.lab.up()
+        atexit.register(self.close)
+        try:
+            self.lab.start(list(cluster.names))
+            self.lab.wait_settled()
+        except BaseException:
+            self.close()
+            raise
+
+    def crash(self, name: str) -> None:
+        self.lab.crash([self._known(name)])
+        self.lab.wait_settled()
+
+    def start(self, name: str) -> None:
+        self.lab.start([self._known(name)])
+        self.lab.wait_settled()
+
+    def _running(self, name: str) -> str:
+        if self._known(name) not in self.lab.running():
+            raise InputError(f"{name} is not running: pvecm cannot run there")
+        return name
+
+    def expected(self, name: str, votes: int) -> bool:
+        accepted = bool(self.lab.set_expected(self._running(name), votes))
+        if accepted:
+            # the reconfigure message reaches every member shortly after the tool returns
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                status = self.lab.status(name)
+                if status is not None and status.expected_votes == votes:
+                    break
+                time.sleep(0.1)
+        return accepted
+
+    def status_text(self, name: str) -> str:
+        """`pvecm status`: its cluster header, then the real `corosync-quorumtool -siH`."""
+        node = self.lab.nodes[self._running(name)]
+        result = subprocess.run(
+            ["ip", "netns", "exec", node.netns, "corosync-quorumtool", "-siH"],
+            capture_output=True,
+            text=True,
+            timeout=15,
+        )
+        if result.returncode not in (0, 2):  # 2: not quorate (reference 5.1)
+            raise PrerequisiteError(f"corosync-quorumtool failed on {name}: {result.stderr}")
+        header = "\n".join(
+            [
+                "Cluster information",
+                "-------------------",
+                f"{'Name:':<17} {self.cluster.name}",
+                f"{'Config Version:':<17} {self.cluster.config_version or 1}",
+                f"{'Transport:':<17} knet",
+                f"{'Secure auth:':<17} off",  # the lab runs without crypto (lab/conffile.py)
+            ]
+        )
+        return header + "\n\n" + result.stdout
+
+    def summary_lines(self) -> tuple[str, ...]:
+        running = set(self.lab.running())
+        statuses = self.lab.wait_settled()
+        lines = []
+        for name in self.cluster.names:
+            status = statuses.get(name) if name in running else None
+            if status is None:
+                lines.append(f"{name}: stopped")
+                continue
+            lines.append(
+                _line(
+                    name, status.quorate, status.total_votes, status.expected_votes, status.quorum
+                )
+            )
+        return tuple(lines)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.lab.down()
+
+
+def practice_cluster(cluster: Cluster, backend: str | None = None) -> Practice:
+    """A practice cluster with every node started.
+
+    `backend`: "real", "simulator" or None (the environment variable `PVEQUORUM_PRACTICE`,
+    else real corosync when the machine has it, else the simulator with a notice saying
+    why).
+    """
+    choice = (backend or os.environ.get(ENV) or "auto").strip().lower()
+    if choice in ("simulator", "sim"):
+        why = "chosen" if backend else f"{ENV}=simulator"
+        return SimulatorPractice(cluster, f"Running on the simulator ({why}). {SIMULATOR_HELP}")
+    if choice not in ("auto", "real", "corosync"):
+        raise InputError(f"{ENV}={choice!r}: use 'real' or 'simulator'")
+    from pvequorum.lab.core import check_prerequisites
+
+    try:
+        check_prerequisites()
+        return RealPractice(cluster)
+    except PrerequisiteError as exc:
+        if choice != "auto":
+            raise
+        notice = f"{SIMULATOR_NOTICE} (Here: {exc}.)"
+        return SimulatorPractice(cluster, notice)
