@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint format lab bench clean
+.PHONY: demo test lint format lab dashboard notebooks bench clean
+
+# Jupyter refuses to run as root without this flag (CI and lab machines often are root).
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +40,15 @@ format: $(TEST_STAMP)
 
 ## lab: open JupyterLab on the notebooks and labs
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG)
+
+## dashboard: serve the outage simulator as a Voila app on http://127.0.0.1:8866/
+dashboard: $(STAMP)
+	$(BIN)/pvequorum dashboard
+
+## notebooks: rebuild notebooks and labs from their sources (after editing a source)
+notebooks: $(STAMP)
+	$(BIN)/python -m pvequorum.teaching.build
 
 ## bench: print the speed figures (medians of several runs)
 bench: $(TEST_STAMP)

@@ -38,7 +38,8 @@ for index, step in enumerate(STORY):
 # - **Stop** is a clean shutdown, **Crash** a power loss; **Start** brings a node back;
 # - **Partition** splits the network into groups such as `pve1 | pve2`, **Heal** joins it;
 # - **pvecm expected** runs on a node; corosync may refuse it (the message says why);
-# - **Undo**, **Redo**, and the **Replay** slider (press play) move through the history.
+# - **Undo**, **Redo**, and the **Replay** slider move through the history (drag it back and
+#   forth to replay the outage step by step).
 
 # %%
 OutageApp("two-node", mode=SANDBOX)

@@ -29,7 +29,7 @@ from pvequorum.viz import cluster_figure
 
 GUIDED, SANDBOX = "Guided story", "Sandbox"
 QDEVICE_CHOICES = (("no QDevice", "none"), ("QDevice ffsplit", "ffsplit"), ("QDevice lms", "lms"))
-FIGURE_DPI = 72
+FIGURE_DPI = 90
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,7 +70,8 @@ def figure_png(snap: Snapshot, *, title: str = "", dpi: int = FIGURE_DPI) -> byt
 
 
 def _pre(text: str, css: str = "") -> str:
-    return f'<pre class="{css}" style="font-size:13px;margin:0">{html.escape(text)}</pre>'
+    style = "font-family:monospace;font-size:13px;line-height:1.3;margin:0;white-space:pre"
+    return f'<pre class="{css}" style="{style}">{html.escape(text)}</pre>'
 
 
 def _button(description: str, css: str, on_click: Callable[[], Any], **kwargs: Any) -> w.Button:
@@ -172,7 +173,11 @@ class OutageApp:
         self.refresh()
 
     def replay_to(self, position: int) -> None:
-        """Show the state after the first `position` actions (the history slider and Play)."""
+        """Show the state after the first `position` actions (the Replay slider).
+
+        The history is kept, so sliding back and forth replays it step by step (there is
+        no Play button: its icons need Font Awesome, which Voilà fetches from a CDN).
+        """
         self.state = outage.rewind(self.state, position)
         self.refresh()
 
@@ -210,22 +215,26 @@ class OutageApp:
         return self.current().summary_lines()
 
     def refresh(self) -> None:
-        """Redraw everything from the state: the figure, texts, buttons and history."""
+        """Redraw everything from the state: the figure, texts, buttons and history.
+
+        The story position is written last: the browser applies updates in order, so when
+        it shows the new step, everything else on screen belongs to that step too.
+        """
         snap = self.current()
         if self.guided:
             step = story.STORY[self.story_index]
             self.story_title.value = f"<h3>{html.escape(step.title)}</h3>"
             self.story_text.value = mistune.html(story.narration(self.story_index))
-            self.story_position.value = f"step {self.story_index + 1} of {len(story.STORY)}"
-            self.back_button.disabled = self.story_index == 0
-            self.next_button.disabled = self.story_index == len(story.STORY) - 1
             title = step.title
         else:
             self._refresh_sandbox(snap)
             title = self.source
         self.guided_panel.layout.display = None if self.guided else "none"
         self.sandbox_panel.layout.display = "none" if self.guided else None
-        self.image.value = figure_png(snap, title=title)
+        png = figure_png(snap, title=title)
+        self.image.value = png
+        # Show it at its own size: stretched to the page it turns blurry on a projector.
+        self.image.width = str(int.from_bytes(png[16:20], "big"))
         self.summary.value = "<br>".join(
             f"<b>{html.escape(line)}</b>" if "SPLIT" in line else html.escape(line)
             for line in snap.summary_lines()
@@ -233,6 +242,10 @@ class OutageApp:
         self.messages.value = "<br>".join(html.escape(m) for m in snap.messages)
         self._refresh_status(snap)
         self.plan.value = mistune.html(outage.situation_markdown(snap))
+        if self.guided:
+            self.back_button.disabled = self.story_index == 0
+            self.next_button.disabled = self.story_index == len(story.STORY) - 1
+            self.story_position.value = f"step {self.story_index + 1} of {len(story.STORY)}"
 
     def _refresh_sandbox(self, snap: Snapshot) -> None:
         names = self.state.cluster.names
@@ -300,14 +313,20 @@ class OutageApp:
         self.story_text.add_class("pvq-story")
         self.story_position = w.Label()
         self.story_position.add_class("pvq-story-position")
-        self.back_button = _button("Back", "pvq-back", self.back_step, icon="arrow-left")
-        self.next_button = _button("Next", "pvq-next", self.next_step, icon="arrow-right")
+        # No icons: they come from Font Awesome, which Voilà loads from a CDN (offline: none).
+        self.back_button = _button("← Back", "pvq-back", self.back_step)
+        self.next_button = _button("Next →", "pvq-next", self.next_step)
         self.guided_panel = w.VBox(
             [
                 self.story_title,
                 self.story_text,
                 w.HBox([self.back_button, self.story_position, self.next_button]),
-                _button("Try this state in the sandbox", "pvq-try", self.try_in_sandbox),
+                _button(
+                    "Try this state in the sandbox",
+                    "pvq-try",
+                    self.try_in_sandbox,
+                    layout=w.Layout(width="auto"),
+                ),
             ]
         )
 
@@ -395,14 +414,11 @@ class OutageApp:
         )
 
         # sandbox: history
-        self.undo_button = _button("Undo", "pvq-undo", self.undo, icon="undo")
-        self.redo_button = _button("Redo", "pvq-redo", self.redo, icon="repeat")
+        self.undo_button = _button("Undo", "pvq-undo", self.undo)
+        self.redo_button = _button("Redo", "pvq-redo", self.redo)
         self.history_slider = w.IntSlider(min=0, max=0, description="Replay")
         self.history_slider.add_class("pvq-replay")
         self.history_slider.observe(self._on_slider, names="value")
-        self.play = w.Play(min=0, max=0, interval=900)
-        w.jslink((self.play, "value"), (self.history_slider, "value"))
-        w.jslink((self.history_slider, "max"), (self.play, "max"))
         self.history = w.HTML()
         self.history.add_class("pvq-history")
         self.sandbox_panel = w.VBox(
@@ -414,7 +430,7 @@ class OutageApp:
                 network,
                 expected_row,
                 w.HTML("<b>History</b>"),
-                w.HBox([self.undo_button, self.redo_button, self.play, self.history_slider]),
+                w.HBox([self.undo_button, self.redo_button, self.history_slider]),
                 self.history,
             ]
         )

@@ -16,6 +16,14 @@ from pvequorum.errors import InputError, PrerequisiteError
 DEFAULT_PORT = 8866
 
 
+def voila_env(environ: dict[str, str]) -> dict[str, str]:
+    """The environment for Voilà: our template (offline-safe) on the Jupyter path."""
+    from pvequorum.apps import APPS_DIR
+
+    path = os.pathsep.join(p for p in (str(APPS_DIR), environ.get("JUPYTER_PATH", "")) if p)
+    return {**environ, "JUPYTER_PATH": path}
+
+
 def voila_argv(port: int, *, open_browser: bool, token: str | None = None) -> list[str]:
     """The Voilà command line serving the outage simulator."""
     from pvequorum.apps import app_path
@@ -30,6 +38,7 @@ def voila_argv(port: int, *, open_browser: bool, token: str | None = None) -> li
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--theme=light",
+        "--template=pvequorum",
     ]
     if not open_browser:
         argv.append("--no-browser")
@@ -57,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         raise PrerequisiteError("Voilà is not installed: pip install voila")
     argv = voila_argv(args.port, open_browser=not args.no_browser)
     print(f"pvequorum: serving the outage simulator on http://127.0.0.1:{args.port}/", flush=True)
-    os.execv(argv[0], argv)
+    os.execve(argv[0], argv, voila_env(dict(os.environ)))
     return 0  # not reached
 
 
