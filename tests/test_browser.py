@@ -28,7 +28,7 @@ from pvequorum.story import STORY, story_snapshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-TIMEOUT_MS = 60_000
+TIMEOUT_MS = 90_000  # a cold CI machine starts kernels slowly
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,94 @@
+"""Speed of the teaching kit: a widget interaction, and running every teaching notebook.
+
+    .venv/bin/python benchmarks/bench_widgets.py
+
+Targets (issue 6): one widget interaction (recompute the snapshot and redraw the figure and
+every text, Agg backend) <= 50 ms median; executing all teaching notebooks headless < 60 s.
+The snapshot cache is cleared before every interaction, so each one replays its whole
+history on the simulator as a cold start would.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from pvequorum import outage  # noqa: E402
+from pvequorum.widgets import GUIDED, OutageApp  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = 30
+
+
+def median_ms(action: Callable[[int], object], runs: int = RUNS) -> float:
+    times = []
+    for i in range(runs):
+        outage._snapshot.cache_clear()
+        start = time.perf_counter()
+        action(i)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def report(what: str, ms: float, target: float) -> None:
+    verdict = "  ok" if ms <= target else f"  MISSED (>{target:g} ms)"
+    print(f"{what:<58} {ms:9.2f} ms{verdict}")
+
+
+def widget_interactions() -> None:
+    two = OutageApp("two-node")
+    report(
+        "crash or start pve2 (2 nodes, growing history)",
+        median_ms(lambda i: (two.start if i % 2 else two.crash)("pve2")),
+        50,
+    )
+    five = OutageApp("five-node")
+    report(
+        "crash or start a node (5 nodes, growing history)",
+        median_ms(lambda i: (five.start if i % 2 else five.crash)(f"pve{i % 5 + 1}")),
+        50,
+    )
+    report("undo (5 nodes)", median_ms(lambda i: five.undo()), 50)
+    qdev = OutageApp("four-node-qdevice")
+    report(
+        "partition 2:2 and heal (4 nodes + QDevice)",
+        median_ms(lambda i: qdev.heal() if i % 2 else qdev.partition("pve1,pve2 | pve3,pve4")),
+        50,
+    )
+    story = OutageApp("two-node", mode=GUIDED)
+    report(
+        "guided story: Next / Back",
+        median_ms(lambda i: story.show_story_step(i % 11)),
+        50,
+    )
+
+
+def notebooks(runs: int = 3) -> None:
+    from pvequorum.teaching.build import execute, new_notebook, target_cells, targets
+
+    teaching = [t for t in targets(ROOT) if t.variant == "notebook"]
+    totals = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for target in teaching:
+            execute(new_notebook(target_cells(target)), target.notebook.parent)
+        totals.append(time.perf_counter() - start)
+    median_s = statistics.median(totals)
+    verdict = "  ok" if median_s < 60 else "  MISSED (>= 60 s)"
+    print(
+        f"{f'execute all {len(teaching)} teaching notebooks headless':<58} {median_s:9.2f} s {verdict}"
+    )
+
+
+if __name__ == "__main__":
+    print(f"widget interactions: median of {RUNS}, cold snapshot cache")
+    widget_interactions()
+    if "--no-notebooks" not in sys.argv:
+        print("notebooks: median of 3 runs, one kernel per notebook")
+        notebooks()
