@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import html
 import io
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -238,7 +239,12 @@ class OutageApp:
             title = self.source
         self.guided_panel.layout.display = None if self.guided else "none"
         self.sandbox_panel.layout.display = "none" if self.guided else None
-        self.image.value = figure_svg(snap, title=title)
+        svg = figure_svg(snap, title=title)
+        self.image.value = svg
+        # Its own size (1 pt = 4/3 px), not the page width: a stretched drawing dwarfs the rest.
+        width_pt = re.search(rb'<svg[^>]*\swidth="([0-9.]+)pt"', svg)
+        if width_pt:
+            self.image.layout.width = f"{float(width_pt.group(1)) * 4 / 3:.0f}px"
         self.summary.value = "<br>".join(
             f"<b>{html.escape(line)}</b>" if "SPLIT" in line else html.escape(line)
             for line in snap.summary_lines()
