@@ -93,15 +93,7 @@ print(check_implied_option(answer_implied_option))  # NBVAL_CHECK_OUTPUT
 # Which program does that check?
 
 # %%
-cluster_conf = """<?xml version="1.0"?>
-<cluster name="mycluster" config_version="3">
-  <cman keyfile="/var/lib/pve-cluster/corosync.authkey"/>
-  <clusternodes>
-    <clusternode name="pve1" votes="1" nodeid="1"/>
-    <clusternode name="pve2" votes="1" nodeid="2"/>
-  </clusternodes>
-</cluster>
-"""
+cluster_conf = example_path("two-node-cluster.conf.xml").read_text()
 print(set_two_node(cluster_conf, True, source="cluster.conf.new").diff)
 
 # %%

@@ -53,16 +53,9 @@ show("two-node", split, Step("expected", ("pve1",), votes=1), Step("expected", (
 
 # %%
 # NBVAL_CHECK_OUTPUT
-CLUSTER_CONF = """<?xml version="1.0"?>
-<cluster name="pve-cluster" config_version="4">
-  <cman keyfile="/var/lib/pve-cluster/corosync.authkey">
-  </cman>
-  <clusternodes>
-    <clusternode name="pve1" votes="1" nodeid="1"/>
-    <clusternode name="pve2" votes="1" nodeid="2"/>
-  </clusternodes>
-</cluster>
-"""
+from pvequorum.examples import example_path
+
+CLUSTER_CONF = example_path("two-node-cluster.conf.xml").read_text()
 print(set_two_node(CLUSTER_CONF, True, source="cluster.conf").diff)
 
 # %% [markdown]
@@ -71,8 +64,6 @@ print(set_two_node(CLUSTER_CONF, True, source="cluster.conf").diff)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from pvequorum.examples import example_path
-
 corosync_conf = example_path("two-node-corosync.conf").read_text()
 print(set_two_node(corosync_conf, True, source="corosync.conf").diff)
 

@@ -83,14 +83,5 @@ print(to_shell(plan))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-cluster_conf = """<?xml version="1.0"?>
-<cluster name="pve-cluster" config_version="4">
-  <cman keyfile="/var/lib/pve-cluster/corosync.authkey">
-  </cman>
-  <clusternodes>
-    <clusternode name="pve1" votes="1" nodeid="1"/>
-    <clusternode name="pve2" votes="1" nodeid="2"/>
-  </clusternodes>
-</cluster>
-"""
+cluster_conf = example_path("two-node-cluster.conf.xml").read_text()
 print(set_two_node(cluster_conf, True, source="cluster.conf").diff)
