@@ -232,3 +232,17 @@ def test_figures_render_to_png(index: int) -> None:
     buffer = io.BytesIO()
     _builders()[index]().savefig(buffer, format="png", dpi=40)
     assert buffer.getvalue().startswith(b"\x89PNG")
+
+
+def test_cluster_figure_legend_names_every_state_shown() -> None:
+    snap = snap_after("two-node-qdevice", Step("crash", ("pve2",)))
+    fig = cluster_figure(
+        {n.name: n.votes for n in snap.cluster.nodes},
+        snap.partitions,
+        snap.views,
+        qdevice_votes=1,
+    )
+    texts = figure_texts(fig)
+    for entry in ("quorate: /etc/pve writable", "stopped", "QDevice vote"):
+        assert entry in texts
+    assert "blocked: /etc/pve read-only" not in texts  # only states that are drawn

@@ -32,6 +32,14 @@ OKABE_ITO = {
 FONT = 13
 
 
+CLUSTER_LEGEND = {
+    "quorate": "quorate: /etc/pve writable",
+    "blocked": "blocked: /etc/pve read-only",
+    "stopped": "stopped",
+    "qdevice": "QDevice vote",
+}
+
+
 def cluster_figure(
     node_votes: Mapping[str, int],
     partitions: Sequence[Sequence[str]],
@@ -59,10 +67,12 @@ def cluster_figure(
     ax = fig.add_axes((0.01, 0.01, 0.98, 0.86 if title else 0.98))
     ax.set_axis_off()
     x = 0.0
+    shown: dict[str, None] = {}  # states drawn, in order, for the legend
     for group in groups:
         is_stopped = group is stopped
         quorate = not is_stopped and all(views[n].quorate for n in group if n in views)
         state = "stopped" if is_stopped else ("quorate" if quorate else "blocked")
+        shown[state] = None
         color = OKABE_ITO[state]
         left = x
         for name in group:
@@ -91,10 +101,10 @@ def cluster_figure(
         label = state.upper() if state != "stopped" else "stopped"
         if not is_stopped and group and group[0] in views:
             v = views[group[0]]
-            label += f"  {v.total_votes} of quorum {v.quorum}"
+            label += f"\n{v.total_votes} of quorum {v.quorum}"
         ax.text(
             (left + x - 0.3) / 2,
-            0.25,
+            0.15,
             label,
             ha="center",
             va="center",
@@ -134,8 +144,24 @@ def cluster_figure(
         )
     if title:
         fig.text(0.5, 0.96, title, ha="center", va="top", fontsize=FONT + 1)
+    if qdevice_votes:
+        shown["qdevice"] = None
+    _legend(
+        ax,
+        [
+            Patch(
+                facecolor=OKABE_ITO[s],
+                alpha=0.55,
+                hatch="//" if s == "blocked" else None,
+                label=CLUSTER_LEGEND[s],
+            )
+            for s in shown
+        ],
+        loc="lower left",
+        ncols=len(shown),
+    )
     ax.set_xlim(-0.3, max(x, 1.0))
-    ax.set_ylim(0, 2.6)
+    ax.set_ylim(-0.75, 2.6)
     return fig
 
 
