@@ -19,8 +19,8 @@ from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from pvequorum import outage  # noqa: E402
-from pvequorum.widgets import GUIDED, OutageApp  # noqa: E402
+from pvequorum import outage
+from pvequorum.widgets import GUIDED, OutageApp
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 30
@@ -81,9 +81,8 @@ def notebooks(runs: int = 3) -> None:
         totals.append(time.perf_counter() - start)
     median_s = statistics.median(totals)
     verdict = "  ok" if median_s < 60 else "  MISSED (>= 60 s)"
-    print(
-        f"{f'execute all {len(teaching)} teaching notebooks headless':<58} {median_s:9.2f} s {verdict}"
-    )
+    what = f"execute all {len(teaching)} teaching notebooks headless"
+    print(f"{what:<58} {median_s:9.2f} s {verdict}")
 
 
 if __name__ == "__main__":
