@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from pvequorum import checks
 from pvequorum.conf.edits import set_two_node
+from pvequorum.examples import example_path
 from pvequorum.model import simple_cluster
 from pvequorum.simulator import Simulator
 
@@ -159,7 +160,7 @@ def test_checks_accept_lenient_spellings() -> None:
 
 def test_answers_come_from_the_library() -> None:
     # the edit really bumps the version and notes the implied wait_for_all (reference 1.5, 4.4)
-    text = checks._example_corosync_conf()
+    text = example_path("two-node-corosync.conf").read_text()
     result = set_two_node(text, True)
     assert any("wait_for_all" in note for note in result.notes)
     old, new = checks.edited_config_version()

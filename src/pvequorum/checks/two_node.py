@@ -1,0 +1,86 @@
+"""Self-checks for lab 03: two_node or a QDevice.  PURE."""
+
+from __future__ import annotations
+
+from pvequorum.checks.verdict import (
+    CheckResult,
+    _check_bool,
+    _check_number,
+    _quorate_partitions,
+    _running,
+)
+from pvequorum.model import QDevice, simple_cluster
+from pvequorum.simulator import Simulator
+
+
+def check_two_node_quorum(answer: object) -> CheckResult:
+    """`two_node: 1`, both nodes up: what does `Quorum:` show?"""
+    right = _running(simple_cluster(2, two_node=1)).view("pve1").quorum
+    return _check_number(
+        answer,
+        right,
+        unit="votes",
+        right_message=f"two_node forces quorum {right} whenever at most two nodes are members, "
+        "even with both up (reference 1.5, 10.6)",
+        hint="two_node overrides the quorum formula while at most two nodes are members "
+        "(reference 1.5)",
+        too_high="the normal formula is not what two_node shows",
+    )
+
+
+def check_two_node_cold_start(answer: object) -> CheckResult:
+    """`two_node: 1`, both nodes were shut down, only pve1 boots: is pve1 quorate?"""
+    right = _running(simple_cluster(2, two_node=1), ["pve1"]).view("pve1").quorate
+    return _check_bool(
+        answer,
+        right,
+        right_message="two_node turns wait_for_all on: after a cold start a node must see its "
+        "peer once before it becomes quorate (reference 1.5, 1.7)",
+        wrong_message="look at the Flags line of a two_node cluster: one more feature is on",
+        hint="two_node implies wait_for_all when wait_for_all is absent (reference 1.5, 1.7)",
+    )
+
+
+def check_two_node_split(answer: object) -> CheckResult:
+    """`two_node: 1`, both up, then the link between them is cut: quorate partitions?"""
+    sim = _running(simple_cluster(2, two_node=1))
+    sim.partition([["pve1"], ["pve2"]])
+    right = _quorate_partitions(sim)
+    return _check_number(
+        answer,
+        right,
+        unit="quorate partitions",
+        right_message=f"{right}: each side keeps quorum 1, so both stay quorate; only fencing "
+        "can settle who wins (reference 1.5, 1.7)",
+        hint="after the split each side holds one vote; what is the quorum under two_node? "
+        "(reference 1.5)",
+    )
+
+
+def check_qdevice_split(answer: object) -> CheckResult:
+    """Two nodes + QDevice (ffsplit), the link between the nodes is cut: quorate partitions?"""
+    sim = _running(simple_cluster(2, device=QDevice(votes=1)))
+    sim.partition([["pve1"], ["pve2"]])
+    right = _quorate_partitions(sim)
+    return _check_number(
+        answer,
+        right,
+        unit="quorate partitions",
+        right_message=f"{right}: the QDevice gives its one vote to exactly one side "
+        "(reference 3.2, 3.3)",
+        hint="ffsplit gives its single vote to one partition only (reference 3.2)",
+    )
+
+
+def check_two_node_with_qdevice(answer: object) -> CheckResult:
+    """Does corosync start with both `two_node: 1` and a QDevice configured?"""
+    cluster = simple_cluster(2, two_node=1, device=QDevice(votes=1))
+    right = Simulator(cluster).startup_error("pve1") is None
+    return _check_bool(
+        answer,
+        right,
+        right_message="corosync refuses to start: 'two_node and quorum device cannot be "
+        "configured at the same time!' Remove two_node when you add a QDevice (reference 1.12)",
+        wrong_message="votequorum checks this combination when it starts",
+        hint="look for two_node in the table of incompatible combinations (reference 1.12)",
+    )
