@@ -109,13 +109,10 @@ def serve(kind: str, tmp: Path, notebook: Path | None = None) -> Iterator[Server
         if os.geteuid() == 0:  # CI runs as root
             argv.append("--allow-root")
     else:
-        from pvequorum.apps import app_path
         from pvequorum.cli.dashboard import voila_argv, voila_env
 
         env = voila_env(env)
-        argv = voila_argv(port, open_browser=False, token=token)
-        if notebook is not None:
-            argv[argv.index(str(app_path()))] = str(notebook)
+        argv = voila_argv(port, open_browser=False, token=token, notebook=notebook)
     log = tmp / f"{kind}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)

@@ -144,3 +144,22 @@ def test_snapshot_agrees_with_the_simulator_and_undo_all_returns_to_the_start(ac
         outage.snapshot(start).summary_lines()
         == outage.snapshot(outage.new_outage(cluster)).summary_lines()
     )
+
+
+def test_node_line_reads_a_parsed_status_like_a_simulator_view():
+    from pvequorum.examples import example_path
+    from pvequorum.status import parse_status
+
+    status = parse_status(example_path("two-node-one-down.pvecm-status.txt").read_text())
+    view = outage.snapshot(outage.replay(TWO, [crash("pve2")])).views["pve1"]
+    expected = "pve1: NOT quorate, 1 of 2 expected votes, quorum 2; /etc/pve read-only"
+    assert outage.node_line("pve1", status) == outage.node_line("pve1", view) == expected
+    assert outage.node_line("pve2", None) == "pve2: stopped"
+
+
+def test_replay_is_new_outage_then_act():
+    actions = [crash("pve2"), Step("expected", ("pve1",), votes=1)]
+    state = outage.new_outage(TWO, ["pve1", "pve2"])
+    for step in actions:
+        state = outage.act(state, step)
+    assert outage.replay(TWO, actions, ["pve1", "pve2"]) == state

@@ -11,10 +11,7 @@ from pvequorum.scenario import Step
 
 
 def show(preset, *actions, running=None):
-    state = outage.new_outage(outage.PRESETS[preset].cluster, running)
-    for action in actions:
-        state = outage.act(state, action)
-    snap = outage.snapshot(state)
+    snap = outage.snapshot(outage.replay(outage.PRESETS[preset].cluster, actions, running))
     print("\n".join(snap.summary_lines() + snap.messages))
 
 
@@ -92,7 +89,7 @@ show("two-node-qdevice", split)
 # %%
 # NBVAL_CHECK_OUTPUT
 both = outage.custom_cluster(2, two_node=True, qdevice="ffsplit")
-print("\n".join(outage.snapshot(outage.new_outage(both)).messages))
+print("\n".join(outage.snapshot(outage.replay(both)).messages))
 
 # %% [markdown]
 # **Takeaway.** `expected 1` is a runtime repair that is safe only when the other node is

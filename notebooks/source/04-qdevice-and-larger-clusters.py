@@ -18,13 +18,6 @@ from pvequorum.scenario import Step
 from pvequorum.viz import tolerance_figure, vote_bars_figure
 
 
-def summary(cluster, *actions):
-    state = outage.new_outage(cluster)
-    for action in actions:
-        state = outage.act(state, action)
-    return outage.snapshot(state)
-
-
 # %% [markdown]
 # ## An even cluster with ffsplit
 #
@@ -34,7 +27,9 @@ def summary(cluster, *actions):
 # %%
 # NBVAL_CHECK_OUTPUT
 four = outage.PRESETS["four-node-qdevice"].cluster
-split = summary(four, Step("partition", groups=(("pve1", "pve2"), ("pve3", "pve4"))))
+split = outage.snapshot(
+    outage.replay(four, [Step("partition", groups=(("pve1", "pve2"), ("pve3", "pve4")))])
+)
 print("\n".join(split.summary_lines()))
 
 # %%

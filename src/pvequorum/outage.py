@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, QDevice, simple_cluster
@@ -206,6 +207,16 @@ def act(state: Outage, step: Step) -> Outage:
     return dataclasses.replace(state, history=(*state.actions, step), position=state.position + 1)
 
 
+def replay(
+    cluster: Cluster, actions: Iterable[Step] = (), running: Iterable[str] | None = None
+) -> Outage:
+    """A new outage with `actions` taken: how the story and the notebooks set up a state."""
+    state = new_outage(cluster, running)
+    for step in actions:
+        state = act(state, step)
+    return state
+
+
 def undo(state: Outage) -> Outage:
     return dataclasses.replace(state, position=max(0, state.position - 1))
 
@@ -255,21 +266,25 @@ class Snapshot:
 
     def summary_lines(self) -> tuple[str, ...]:
         """One line per node, in the words the notebooks and the browser tests read."""
-        lines = []
-        for node in self.nodes:
-            if not node.running:
-                lines.append(f"{node.name}: stopped")
-                continue
-            view = self.views[node.name]
-            state = "quorate" if node.quorate else "NOT quorate"
-            etc = "writable" if node.etc_pve_writable else "read-only"
-            lines.append(
-                f"{node.name}: {state}, {view.total_votes} of {view.expected_votes} expected "
-                f"votes, quorum {view.quorum}; /etc/pve {etc}"
-            )
+        lines = [node_line(n.name, self.views.get(n.name)) for n in self.nodes]
         if self.split_brain:
             lines.append("SPLIT BRAIN: more than one partition is quorate")
         return tuple(lines)
+
+
+def node_line(name: str, view: Any) -> str:
+    """'pve1: NOT quorate, 1 of 2 expected votes, quorum 2; /etc/pve read-only', or 'pve2:
+    stopped' when `view` is None.  `view` is a simulator `NodeView` or a parsed status.
+
+    /etc/pve takes writes exactly when the node is quorate (pmxcfs, reference 6).
+    """
+    if view is None:
+        return f"{name}: stopped"
+    state, etc = ("quorate", "writable") if view.quorate else ("NOT quorate", "read-only")
+    return (
+        f"{name}: {state}, {view.total_votes} of {view.expected_votes} expected votes, "
+        f"quorum {view.quorum}; /etc/pve {etc}"
+    )
 
 
 def status_text(cluster: Cluster, view: NodeView) -> str:

@@ -292,18 +292,32 @@ def render_pvecm_status(
     date: str = DEFAULT_DATE,
 ) -> str:
     """`pvecm status`: the cluster header, then `corosync-quorumtool -siH` (reference 5.2)."""
-    header = "\n".join(
+    header = pvecm_header(
+        cluster_name=cluster_name,
+        config_version=config_version,
+        transport=transport,
+        secure_auth=secure_auth,
+    )
+    return header + render_quorumtool(view, hex_ids=True, addresses=addresses, date=date)
+
+
+def pvecm_header(
+    *, cluster_name: str, config_version: int | None, transport: str, secure_auth: str
+) -> str:
+    """What `pvecm status` prints from corosync.conf before running quorumtool (5.2)."""
+    version = config_version if config_version is not None else -1
+    return "\n".join(
         [
             "Cluster information",
             "-------------------",
             f"{'Name:':<17} {cluster_name}",
-            f"{'Config Version:':<17} {config_version if config_version is not None else -1}",
+            f"{'Config Version:':<17} {version}",
             f"{'Transport:':<17} {transport}",
             f"{'Secure auth:':<17} {secure_auth}",
+            "",
+            "",
         ]
     )
-    body = render_quorumtool(view, hex_ids=True, addresses=addresses, date=date)
-    return header + "\n\n" + body
 
 
 def render_cman_status(view: Any, *, cluster_name: str, config_version: int) -> str:

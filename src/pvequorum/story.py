@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pvequorum.outage import PRESETS, Outage, Snapshot, act, new_outage, snapshot
+from pvequorum.outage import PRESETS, Outage, Snapshot, replay, snapshot
 from pvequorum.scenario import Step
 
 
@@ -149,10 +149,7 @@ STORY: tuple[StoryStep, ...] = (
 
 
 def story_outage(step: StoryStep) -> Outage:
-    state = new_outage(PRESETS[step.preset].cluster, step.running)
-    for action in step.actions:
-        state = act(state, action)
-    return state
+    return replay(PRESETS[step.preset].cluster, step.actions, step.running)
 
 
 def story_snapshot(index: int) -> Snapshot:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
+from importlib.util import find_spec
+from pathlib import Path
 
 from pvequorum.errors import InputError, PrerequisiteError
 
@@ -24,15 +25,17 @@ def voila_env(environ: dict[str, str]) -> dict[str, str]:
     return {**environ, "JUPYTER_PATH": path}
 
 
-def voila_argv(port: int, *, open_browser: bool, token: str | None = None) -> list[str]:
-    """The Voilà command line serving the outage simulator."""
+def voila_argv(
+    port: int, *, open_browser: bool, token: str | None = None, notebook: Path | None = None
+) -> list[str]:
+    """The Voilà command line serving the outage simulator (or another `notebook`)."""
     from pvequorum.apps import app_path
 
     argv = [
         sys.executable,
         "-m",
         "voila",
-        str(app_path()),
+        str(notebook or app_path()),
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         "--strip_sources=True",
@@ -62,15 +65,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.port <= 65535:
         raise InputError(f"{args.port} is not a TCP port (1-65535)", "--port")
-    if shutil.which("voila") is None and not _importable("voila"):
+    if find_spec("voila") is None:  # it runs as `python -m voila`
         raise PrerequisiteError("Voilà is not installed: pip install voila")
     argv = voila_argv(args.port, open_browser=not args.no_browser)
     print(f"pvequorum: serving the outage simulator on http://127.0.0.1:{args.port}/", flush=True)
     os.execve(argv[0], argv, voila_env(dict(os.environ)))
     return 0  # not reached
-
-
-def _importable(module: str) -> bool:
-    from importlib.util import find_spec
-
-    return find_spec(module) is not None

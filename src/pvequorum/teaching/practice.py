@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import subprocess
 import time
 from typing import Any
 
@@ -37,12 +36,6 @@ REAL_NOTICE = (
     "Running on real corosync: one corosync daemon per node, each in its own network "
     "namespace (the lab uses a 1000 ms token, so failures are noticed within seconds)."
 )
-
-
-def _line(name: str, quorate: bool, total: int | None, expected: int | None, quorum: int | None):
-    state = "quorate" if quorate else "NOT quorate"
-    etc = "writable" if quorate else "read-only"  # pmxcfs's quorum gate (reference 6)
-    return f"{name}: {state}, {total} of {expected} expected votes, quorum {quorum}; /etc/pve {etc}"
 
 
 class Practice:
@@ -115,14 +108,10 @@ class SimulatorPractice(Practice):
         return status_text(self.cluster, self.sim.view(name))
 
     def summary_lines(self) -> tuple[str, ...]:
+        from pvequorum.outage import node_line
+
         views = self.sim.views()
-        lines = []
-        for name in self.cluster.names:
-            if name not in views:
-                lines.append(f"{name}: stopped")
-                continue
-            v = views[name]
-            lines.append(_line(name, v.quorate, v.total_votes, v.expected_votes, v.quorum))
+        lines = [node_line(name, views.get(name)) for name in self.cluster.names]
         if self.sim.split_brain():
             lines.append("SPLIT BRAIN: more than one partition is quorate")
         return tuple(lines)
@@ -176,42 +165,28 @@ class RealPractice(Practice):
 
     def status_text(self, name: str) -> str:
         """`pvecm status`: its cluster header, then the real `corosync-quorumtool -siH`."""
-        node = self.lab.nodes[self._running(name)]
-        result = subprocess.run(
-            ["ip", "netns", "exec", node.netns, "corosync-quorumtool", "-siH"],
-            capture_output=True,
-            text=True,
-            timeout=15,
-        )
+        from pvequorum.status import pvecm_header
+
+        result = self.lab.exec(self._running(name), ["corosync-quorumtool", "-siH"], timeout=15)
         if result.returncode not in (0, 2):  # 2: not quorate (reference 5.1)
             raise PrerequisiteError(f"corosync-quorumtool failed on {name}: {result.stderr}")
-        header = "\n".join(
-            [
-                "Cluster information",
-                "-------------------",
-                f"{'Name:':<17} {self.cluster.name}",
-                f"{'Config Version:':<17} {self.cluster.config_version or 1}",
-                f"{'Transport:':<17} knet",
-                f"{'Secure auth:':<17} off",  # the lab runs without crypto (lab/conffile.py)
-            ]
+        header = pvecm_header(
+            cluster_name=self.cluster.name,
+            config_version=self.cluster.config_version or 1,
+            transport="knet",
+            secure_auth="off",  # the lab runs without crypto (lab/conffile.py)
         )
-        return header + "\n\n" + result.stdout
+        return header + result.stdout
 
     def summary_lines(self) -> tuple[str, ...]:
+        from pvequorum.outage import node_line
+
         running = set(self.lab.running())
         statuses = self.lab.wait_settled()
-        lines = []
-        for name in self.cluster.names:
-            status = statuses.get(name) if name in running else None
-            if status is None:
-                lines.append(f"{name}: stopped")
-                continue
-            lines.append(
-                _line(
-                    name, status.quorate, status.total_votes, status.expected_votes, status.quorum
-                )
-            )
-        return tuple(lines)
+        return tuple(
+            node_line(name, statuses.get(name) if name in running else None)
+            for name in self.cluster.names
+        )
 
     def close(self) -> None:
         if not self._closed:
