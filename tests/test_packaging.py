@@ -32,3 +32,14 @@ def test_readme_has_exactly_the_two_setup_commands() -> None:
 def test_console_script_is_declared() -> None:
     project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["pvequorum"] == "pvequorum.cli:main"
+
+
+def test_version_matches_pyproject() -> None:
+    """The confirm token binds to the kit version, so it must be the released one."""
+    import tomllib
+
+    import pvequorum
+    from paths import PROJECT
+
+    data = tomllib.loads((PROJECT / "pyproject.toml").read_text())
+    assert pvequorum.__version__ == data["project"]["version"]

@@ -212,7 +212,10 @@ def test_live_status_mismatch_blocks():
         status=[NodeStatus("pve1", False, ("pve1",), expected_votes=2, total_votes=2)],
     )
     plan = build_plan("restore-quorum", PlanInput(c, st, PveVersion.parse("8.2")))
-    assert plan.blocked and "2 total votes" in plan.all_dangers[0].text
+    text = plan.all_dangers[0].text
+    assert plan.blocked and "status says `Total votes: 2`" in text
+    assert "config gives `Total votes: 1`" in text
+    assert not plan.steps
 
 
 def test_startup_error_blocks():

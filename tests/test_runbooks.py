@@ -231,13 +231,16 @@ def test_apply_restore_quorum_and_two_node_mode_on_the_real_lab(tmp_path: Path) 
             "executor": "lab:pvq196:pve1",
             "node": "pve1",
             "confirmed_down": "pve2",
+            "confirmed_down_by": "lab: crashed by the test",
         }
         token = execute("restore-quorum", params, tmp_path / "p.ipynb").result["confirm_token"]
         applied = execute(
             "restore-quorum", {**params, "mode": "apply", "confirm": token}, tmp_path / "a.ipynb"
         )
         assert applied.error is None, applied.error
-        assert all(step["ok"] for step in applied.result["applied"])
+        results = [step["result"] for step in applied.result["applied"]]
+        assert results == ["ok", "manual", "ok"]  # look, confirmed off (by parameter), lower
+        assert "Quorate:          Yes" in applied.result["final_status"]
         view = lab.observe()["nodes"]["pve1"]
         assert (view["quorate"], view["expected_votes"], view["quorum"]) == (True, 1, 1)
 
@@ -254,8 +257,8 @@ def test_apply_restore_quorum_and_two_node_mode_on_the_real_lab(tmp_path: Path) 
             "two-node-mode", {**params, "mode": "apply", "confirm": token}, tmp_path / "ta.ipynb"
         )
         assert applied.error is None, applied.error
-        assert [s["ok"] for s in applied.result["applied"]] and all(
-            s["ok"] for s in applied.result["applied"]
+        assert applied.result["applied"] and all(
+            s["result"] == "ok" for s in applied.result["applied"]
         )
         nodes = lab.observe()["nodes"]
         for view in nodes.values():
@@ -309,8 +312,11 @@ def test_remote_writes_are_atomic_with_a_backup(tmp_path: Path) -> None:
     class Shell(Executor):  # a remote host, reached through a shell
         label = "shell"
 
-        def run(self, argv):
-            return LocalExecutor().run(argv)
+        def reaches(self, host: str) -> bool:
+            return True
+
+        def run(self, argv, stdin=None):
+            return LocalExecutor().run(argv, stdin)
 
     target = tmp_path / "corosync.conf.new"
     target.write_text("old\n")

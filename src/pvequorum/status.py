@@ -343,3 +343,54 @@ def render_cman_status(view: Any, *, cluster_name: str, config_version: int) -> 
         f"Node ID: {view.nodeid}",
     ]
     return "\n".join(lines) + "\n"
+
+
+# --- corosync-cfgtool -s ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class LinkStatus:
+    """`corosync-cfgtool -s` of one node (reference 12.4): per link, each node's state.
+
+    `peers` maps link number -> ((nodeid, state), ...), state being what the tool printed:
+    `localhost`, `connected` or `disconnected` (corosync 3.1.7 `tools/corosync-cfgtool.c`).
+    """
+
+    local_nodeid: int
+    transport: str
+    peers: tuple[tuple[int, tuple[tuple[int, str], ...]], ...]
+
+    def states_of(self, nodeid: int) -> tuple[tuple[int, str], ...]:
+        """(link, state) of every link that lists `nodeid`."""
+        return tuple(
+            (link, state) for link, rows in self.peers for peer, state in rows if peer == nodeid
+        )
+
+
+_CFG_LOCAL = re.compile(r"Local node ID (\d+), transport (\S+)")
+_CFG_LINK = re.compile(r"LINK ID (\d+)(?: \S+)?")
+_CFG_PEER = re.compile(r"nodeid:\s*(\d+):\s*(\S.*?)\s*")
+
+
+def parse_link_status(text: str, source: str = "<corosync-cfgtool -s>") -> LinkStatus:
+    """Parse `corosync-cfgtool -s` (knet, corosync 3); a line it does not know is an error."""
+    if not isinstance(text, str) or not text.strip():
+        raise StatusParseError("empty corosync-cfgtool output", source)
+    local: tuple[int, str] | None = None
+    links: list[tuple[int, list[tuple[int, str]]]] = []
+    for number, raw in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        where = f"{source}: line {number}"
+        line = raw.strip()
+        if not line or line.startswith(("addr", "status:")) or line == "Printing link status.":
+            continue
+        if (m := _CFG_LOCAL.fullmatch(line)) is not None:
+            local = (int(m.group(1)), m.group(2))
+        elif (m := _CFG_LINK.fullmatch(line)) is not None:
+            links.append((int(m.group(1)), []))
+        elif (m := _CFG_PEER.fullmatch(line)) is not None and links:
+            links[-1][1].append((int(m.group(1)), m.group(2)))
+        else:
+            raise StatusParseError(f"not corosync-cfgtool -s output: {line!r}", where)
+    if local is None:
+        raise StatusParseError("no 'Local node ID' line: not corosync-cfgtool -s output", source)
+    if not links:
+        raise StatusParseError("no 'LINK ID' section: not corosync-cfgtool -s output", source)
+    return LinkStatus(local[0], local[1], tuple((k, tuple(rows)) for k, rows in links))

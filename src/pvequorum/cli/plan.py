@@ -8,18 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from pvequorum.errors import InputError
-from pvequorum.procedures import (
-    PLAN_KINDS,
-    ClusterState,
-    Facts,
-    PlanInput,
-    PveVersion,
-    build_plan,
-)
+from pvequorum.procedures import PLAN_KINDS
 from pvequorum.procedures.render import EXIT_BLOCKED, render
+from pvequorum.textio import read_input
 
 FORMATS = ("md", "sh", "json")
 
@@ -46,10 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _read(path: str, what: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the {what}: {exc}", path) from None
+    return read_input(path, what)
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -59,24 +48,22 @@ def _names(value: str | None) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pvequorum.procedures.confedit import cluster_of
-    from pvequorum.procedures.livestatus import node_status
+    from pvequorum.procedures.request import PlanRequest, make_plan
 
-    version = PveVersion.parse(args.pve_version)
-    text = _read(args.config, "config")
-    cluster = cluster_of(text, where=args.config)
-    statuses = [node_status(_read(p, "status"), cluster, p) for p in args.status]
-    state = ClusterState.build(
-        cluster,
-        up=_names(args.up),
-        confirmed_down=_names(args.confirmed_down) or [],
-        status=statuses,
-        local=args.node if args.kind == "restore-quorum" else None,
+    planned = make_plan(
+        PlanRequest(
+            kind=args.kind,
+            config_text=_read(args.config, "config"),
+            config_where=args.config,
+            pve_version=args.pve_version,
+            statuses=tuple((p, _read(p, "status")) for p in args.status),
+            up=tuple(_names(args.up)) if args.up is not None else None,
+            confirmed_down=tuple(_names(args.confirmed_down) or []),
+            node=args.node,
+            ha_resources=args.ha,
+            qdevice_host=args.qdevice_host,
+            new_text=_read(args.new_config, "new config") if args.new_config else None,
+        )
     )
-    inp = PlanInput(cluster, state, version, Facts(ha_resources=args.ha), text)
-    new_text = _read(args.new_config, "new config") if args.new_config else None
-    plan = build_plan(
-        args.kind, inp, node=args.node, qdevice_host=args.qdevice_host, new_text=new_text
-    )
-    sys.stdout.write(render(plan, args.format))
-    return EXIT_BLOCKED if plan.blocked else 0
+    sys.stdout.write(render(planned.plan, args.format))
+    return EXIT_BLOCKED if planned.plan.blocked else 0

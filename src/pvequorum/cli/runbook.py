@@ -7,11 +7,14 @@ notebook and an HTML report.  Exit 0 on GO, 3 on NO-GO, 2 on bad parameters.
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
 from pvequorum.errors import InputError
 from pvequorum.examples import example_path
+from pvequorum.textio import read_input
 
 EXIT_NO_GO = 3
 
@@ -40,40 +43,72 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """The parameters as given; names are checked here, before papermill writes them into
+    the notebook as code (a name is code there, so only known names get that far)."""
+    from pvequorum.runbooks.params import check_names
+
     params: dict[str, Any] = {}
     if args.example:
         params.update(
             config_path=str(example_path("two-node-corosync.conf")),
             status_path=str(example_path("two-node-one-down.pvecm-status.txt")),
             confirmed_down="pve2",
+            confirmed_down_by="the embedded example says so",
         )
     if args.parameters_file:
         import yaml
 
         try:
-            loaded = yaml.safe_load(Path(args.parameters_file).read_text())
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputError(f"cannot read parameters: {exc}", args.parameters_file) from None
-        if not isinstance(loaded, dict):
-            raise InputError("a parameters file is a mapping", args.parameters_file)
+            loaded = yaml.safe_load(read_input(args.parameters_file, "parameters file"))
+        except yaml.YAMLError as exc:
+            problem = str(exc).splitlines()[0]
+            raise InputError(f"not YAML: {problem}", args.parameters_file) from None
+        if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
+            raise InputError("a parameters file is a mapping of names", args.parameters_file)
         params.update(loaded)
     for key, value in args.parameter:
-        params[key] = value.lower() == "true" if key == "ha_in_use" else value
+        params[key] = value
+    check_names(args.name, set(params))
     return params
+
+
+def _print_result(result: dict[str, Any]) -> None:
+    verdict = result.get("verdict", "ERROR")
+    for reason in result.get("reasons", []):
+        print(f"  - {reason}")
+    if verdict == "GO" and not result.get("applied"):
+        for step in result.get("plan", {}).get("steps", []):
+            later = "later, " if step.get("deferred") else ""
+            for command in step.get("commands", []):
+                if "argv" in command:
+                    print(f"  {later}[{command['on']}] {shlex.join(command['argv'])}")
+        print(f"  confirm token for apply mode: {result.get('confirm_token')}")
+    for step in result.get("applied", []):
+        print(f"  {step['result']}: {step['step']}")
+        for line in step["log"]:
+            print(f"      {line}")
+        for command in step["commands"]:
+            print(f"      [{command['host']}] $ {command['command']}  (exit {command['exit']})")
+            for line in (command["output"] or "").splitlines():
+                print(f"          {line}")
+    if result.get("final_status") is not None:
+        print("  final pvecm status:")
+        for line in result["final_status"].splitlines():
+            print(f"      {line}")
 
 
 def run(args: argparse.Namespace) -> int:
     from pvequorum.runbooks.core import RUNBOOKS, Params, prepare
+    from pvequorum.runbooks.notebook import collect_status
 
     if args.name == "list":
         for name, (_, purpose) in RUNBOOKS.items():
             print(f"{name:20} {purpose}")
         return 0
     params = _parameters(args)
-    # Validate before papermill starts a kernel: bad parameters never reach a change.
-    parsed = Params.from_mapping(params)
-    if parsed.status_source != "live":
-        prepare(args.name, parsed)
+    # Validate before papermill starts a kernel: bad input never reaches a change.
+    parsed = Params.from_mapping(args.name, params)
+    prepare(args.name, parsed, collect_status(parsed) if parsed.status_source == "live" else None)
     from pvequorum.runbooks.runner import execute, write_html
 
     output = Path(args.output or f"{args.name}.out.ipynb")
@@ -81,17 +116,15 @@ def run(args: argparse.Namespace) -> int:
     html = write_html(output, args.html or output.with_suffix(".html"))
     result = outcome.result or {}
     verdict = result.get("verdict", "ERROR")
-    print(f"runbook {args.name}: {verdict}")
-    for reason in result.get("reasons", []):
-        print(f"  - {reason}")
-    for step in result.get("plan", {}).get("steps", []):
-        for command in step.get("commands", []):
-            if "argv" in command:
-                print(f"  [{command['on']}] {' '.join(command['argv'])}")
-    if verdict == "GO":
-        print(f"  confirm token for apply mode: {result.get('confirm_token')}")
+    stopped = bool(outcome.error and outcome.error.startswith("RunbookStopped"))
+    print(f"runbook {args.name}: {verdict}" + (" (apply STOPPED)" if stopped else ""))
+    _print_result(result)
     print(f"executed notebook: {output}\nreport: {html}")
-    if outcome.error and verdict != "NO-GO":
-        print(f"error: {outcome.error}")
+    if outcome.error and outcome.error.startswith("RunbookParameterError"):
+        raise InputError(outcome.error.partition(": ")[2])
+    if outcome.error and verdict != "NO-GO" and not stopped:
+        print(f"error: {outcome.error}", file=sys.stderr)
         return 1
-    return EXIT_NO_GO if verdict == "NO-GO" else 0
+    if stopped:
+        print(outcome.error, file=sys.stderr)
+    return EXIT_NO_GO if verdict == "NO-GO" or stopped else 0

@@ -7,6 +7,10 @@ edits the file).  `build_plan(kind, inp, ...)` dispatches by the CLI's plan name
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+
 from pvequorum.errors import InputError
 from pvequorum.procedures import (
     edit_corosync,
@@ -17,6 +21,7 @@ from pvequorum.procedures import (
     two_node,
 )
 from pvequorum.procedures.common import startup_dangers
+from pvequorum.procedures.evidence import evidence_refusal
 from pvequorum.procedures.plan import Check, Command, Danger, Plan, Step
 from pvequorum.procedures.render import confirm_token, to_json, to_markdown, to_shell
 from pvequorum.procedures.state import ClusterState, Facts, NodeStatus, PlanInput
@@ -48,18 +53,60 @@ def build_plan(
     """
     if kind not in PLAN_KINDS:
         raise InputError(f"unknown plan {kind!r}; plans: {', '.join(PLAN_KINDS)}")
+    basis = inputs_digest(kind, inp, node=node, qdevice_host=qdevice_host, new_text=new_text)
+    return dataclasses.replace(
+        _build(kind, inp, node=node, qdevice_host=qdevice_host, new_text=new_text), basis=basis
+    )
+
+
+def inputs_digest(kind: str, inp: PlanInput, **arguments: str | None) -> str:
+    """SHA-256 over everything a plan is built from, with the kit version: the confirm
+    token's binding to the inputs (a different config byte or status line, another node
+    up or confirmed down, other facts: another token)."""
+    from pvequorum import __version__
+
+    state = inp.state
+    data = json.dumps(
+        {
+            "kit": __version__,
+            "kind": kind,
+            "config": inp.config_text,
+            "cluster": inp.cluster.to_dict(),
+            "version": str(inp.version),
+            "up": sorted(state.up),
+            "confirmed_down": sorted(state.confirmed_down),
+            "local": state.local,
+            "status": [[s.node, _without_date(s.text)] for s in state.status],
+            "facts": dataclasses.asdict(inp.facts),
+            "arguments": arguments,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _without_date(text: str) -> str:
+    """A status without its `Date:` line, the only line that changes while nothing does."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("Date:"))
+
+
+def _build(
+    kind: str,
+    inp: PlanInput,
+    *,
+    node: str | None,
+    qdevice_host: str | None,
+    new_text: str | None,
+) -> Plan:
     broken = startup_dangers(inp.cluster)
     if broken:
-        return Plan(
-            kind=kind,
-            title=f"{kind} for cluster {inp.cluster.name}",
-            summary="The config itself keeps the cluster from starting; fix it first.",
-            pve_version=str(inp.version),
-            stack=inp.cluster.stack,
-            cluster_name=inp.cluster.name,
-            run_on=inp.run_node,
-            dangers=broken,
+        return _refused(
+            kind, inp, broken, "The config itself keeps the cluster from starting; fix it first."
         )
+    refusal = evidence_refusal(kind, inp.cluster, inp.state)
+    if refusal:
+        return _refused(kind, inp, refusal, "The evidence does not allow this plan now.")
     if kind == "restore-quorum":
         return restore_quorum.build(inp)
     if kind == "two-node":
@@ -75,6 +122,20 @@ def build_plan(
     if kind == "separate-node":
         return separate_node.build(inp, node)
     raise InputError(f"unknown plan {kind!r}; plans: {', '.join(PLAN_KINDS)}")
+
+
+def _refused(kind: str, inp: PlanInput, dangers: tuple[Danger, ...], summary: str) -> Plan:
+    """A plan that only says why it refuses (it carries no step)."""
+    return Plan(
+        kind=kind,
+        title=f"{kind} for cluster {inp.cluster.name}",
+        summary=summary,
+        pve_version=str(inp.version),
+        stack=inp.cluster.stack,
+        cluster_name=inp.cluster.name,
+        run_on=inp.run_node,
+        dangers=dangers,
+    )
 
 
 __all__ = [

@@ -95,3 +95,12 @@ def reload_danger(stack: str) -> Danger:
         "corosync.conf while relying on it.",
         "1.13, 4.4, 10.4",
     )
+
+
+def confirm_down_hint(nodes: str) -> str:
+    """How to say that nodes are confirmed off, in the CLI and in a runbook (names that
+    exist: a test checks every hint against both)."""
+    return (
+        f"`pvequorum plan restore-quorum --confirmed-down {nodes}`, or in a runbook "
+        f"`-p confirmed_down {nodes} -p confirmed_down_by HOW`"
+    )

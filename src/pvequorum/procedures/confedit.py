@@ -88,3 +88,15 @@ def replace_text(inp: PlanInput, new_text: str) -> ConfigChange:
         )
     )
     return _change(path, old, new_text, diff, stack)
+
+
+def transport_of(text: str, stack: str, corosync_major: int) -> str | None:
+    """The transport corosync runs with this config: `totem.transport`, else knet on
+    corosync 3 (reference 9); None where we cannot say (cman, corosync 2's default)."""
+    if stack != "corosync":
+        return None
+    conf, _ = _conf()
+    explicit = conf.corosync.parse(text).get("totem.transport")
+    if explicit:
+        return str(explicit)
+    return "knet" if corosync_major >= 3 else None

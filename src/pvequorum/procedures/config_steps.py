@@ -93,6 +93,7 @@ def edit_steps(
                 "GUI's Datacenter -> HA -> Activate (which validates, checks quorum and renames, "
                 "reference 8.5). To activate in the GUI instead, answer no here and press "
                 "Activate there.",
+                confirmed_by="confirm",
             ),
             Command(on=node, argv=("mv", new_path, path)),
         )

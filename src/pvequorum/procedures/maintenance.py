@@ -13,7 +13,13 @@ from __future__ import annotations
 from pvequorum.errors import InputError
 from pvequorum.model import QDevice
 from pvequorum.procedures import simulate
-from pvequorum.procedures.common import startup_dangers, status_check, status_command, view_of
+from pvequorum.procedures.common import (
+    confirm_down_hint,
+    startup_dangers,
+    status_check,
+    status_command,
+    view_of,
+)
 from pvequorum.procedures.plan import Command, Danger, Plan, Step
 from pvequorum.procedures.state import PlanInput
 
@@ -255,7 +261,7 @@ def _options(inp: PlanInput, node: str, rest: list[str]) -> list[str]:
     safe = not simulate.other_side_quorate(c, rest, [(rest[0], present)])
     out.append(
         f"After {node} is powered off and confirmed down, `pvecm expected {present}` on "
-        f"{rest[0]} (plan restore-quorum with --confirmed-down {node}): "
+        f"{rest[0]} ({confirm_down_hint(node)}): "
         + (
             "safe by the simulator's split check"
             if safe

@@ -42,6 +42,9 @@ class Command:
     `write_file` instead of running argv (the shell renderer uses a quoted here-document).
     `may_fail`: a non-zero exit is expected information, not an error (`pvecm status` exits 2
     when not quorate, reference 5.1).  `manual`: a human action; argv is then empty.
+    `confirmed_by`: the runbook parameter whose value stands for the manual action (apply
+    mode records it as confirmed by that parameter; a manual action without one stops the
+    run, to be done by hand).
     """
 
     on: str
@@ -50,9 +53,12 @@ class Command:
     content: str | None = None
     may_fail: bool = False
     manual: str | None = None
+    confirmed_by: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "argv", tuple(self.argv))
+        if self.confirmed_by is not None and self.manual is None:
+            raise ValueError("only a manual command is confirmed by a parameter")
         kinds = sum((bool(self.argv), self.write_file is not None, self.manual is not None))
         if kinds != 1:
             raise ValueError("a Command is exactly one of: argv, write_file+content, manual")
@@ -72,6 +78,8 @@ class Command:
             out["content"] = self.content
         if self.manual is not None:
             out["manual"] = self.manual
+        if self.confirmed_by is not None:
+            out["confirmed_by"] = self.confirmed_by
         if self.may_fail:
             out["may_fail"] = True
         return out
@@ -115,6 +123,12 @@ class Step:
 
     `deferred` steps belong to later (when the missing nodes are back): the shell script
     lists them as comments instead of waiting for them.
+
+    `peers_down` are (name, node id) of nodes said to be off: before the commands run,
+    `corosync-cfgtool -s` on the step's node must list each of them as `disconnected` on
+    every link (reference 12.4).  A connected link means the node is alive, and lowering
+    expected votes then splits the brain; a crash and a partition look the same from
+    inside, so this catches only what the node itself can see.
     """
 
     title: str
@@ -129,9 +143,17 @@ class Step:
     dangers: tuple[Danger, ...] = ()
     changes_state: bool = False
     deferred: bool = False
+    peers_down: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("references", "commands", "expected", "rollback_commands", "dangers"):
+        for name in (
+            "references",
+            "commands",
+            "expected",
+            "rollback_commands",
+            "dangers",
+            "peers_down",
+        ):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,6 +170,7 @@ class Step:
             "dangers": [d.to_dict() for d in self.dangers],
             "changes_state": self.changes_state,
             "deferred": self.deferred,
+            "peers_down": [[name, nodeid] for name, nodeid in self.peers_down],
         }
 
 
@@ -172,6 +195,7 @@ class Plan:
     options: tuple[str, ...] = ()
     diff: str | None = None
     facts: tuple[tuple[str, str], ...] = field(default=())
+    basis: str = ""  # digest of every input the plan was built from (`build_plan` sets it)
 
     def __post_init__(self) -> None:
         for name in ("steps", "dangers", "options", "facts"):
@@ -217,6 +241,7 @@ class Plan:
             "run_on": self.run_on,
             "blocked": self.blocked,
             "facts": dict(self.facts),
+            "basis": self.basis,
             "dangers": [d.to_dict() for d in self.dangers],
             "options": list(self.options),
             "diff": self.diff,

@@ -25,13 +25,16 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 def confirm_token(plan: Plan) -> str:
     """A short stable hash of everything the plan would run (commands, hosts, file contents),
-    for which version and on which node.
+    for which version and on which node, and of every input it was built from (`basis`:
+    the config and status bytes, the nodes up and confirmed down, the facts, the kit
+    version).
 
-    Runbooks require it in apply mode, so that what is applied is exactly what was read.
+    Runbooks and scripts require it to apply, so that what is applied is exactly what was
+    read: a token from another cluster, another situation or another input is refused.
     """
     payload = [[c.to_dict() for c in step.commands] for step in plan.steps if step.commands]
     data = json.dumps(
-        [plan.kind, plan.stack, plan.pve_version, plan.run_on, payload],
+        [plan.kind, plan.stack, plan.pve_version, plan.run_on, plan.basis, payload],
         sort_keys=True,
         ensure_ascii=False,
     )
@@ -96,6 +99,15 @@ def _md_step(i: int, step: Step) -> str:
     out = [f"### {i}. {_one_line(step.title)}{later}", "", f"*Why:* {_one_line(step.why)}"]
     if step.precheck:
         out += ["", _md_check("Pre-check", step.precheck)]
+    if step.peers_down:
+        where = step.commands[0].on if step.commands else "the node"
+        nodes = ", ".join(f"{name} (node id {nodeid})" for name, nodeid in step.peers_down)
+        out += [
+            "",
+            f"**Link check**: on `{where}`, `corosync-cfgtool -s` must list {nodes} as "
+            "`disconnected` on every link; a connected link means the node is alive "
+            "(reference 12.4).",
+        ]
     for c in step.commands:
         out += ["", _md_command(c)]
     if step.expected:
@@ -182,6 +194,13 @@ manual() {
     echo 'stopped: manual step not confirmed' >&2
     exit 1
   fi
+}
+
+# links_down ID: corosync-cfgtool -s lists node ID, and on every link as disconnected.
+links_down() {
+  corosync-cfgtool -s | awk -v id="$1" '
+    $1 == "nodeid:" && $2 == id ":" { seen = 1; if ($3 != "disconnected") bad = 1 }
+    END { exit (seen && !bad) ? 0 : 1 }'
 }
 
 ROLLBACK='nothing has been changed yet'
@@ -271,6 +290,9 @@ def _sh_step(i: int, step: Step, run_on: str) -> list[str]:
         tries = step.precheck.retries
         msg = shlex.quote(f"pre-check of step {i} failed: {_one_line(step.precheck.description)}")
         out.append(f"poll {tries} step{i}_pre || {{ echo {msg} >&2; exit 1; }}")
+    for name, nodeid in step.peers_down:
+        msg = shlex.quote(f"{name} (node id {nodeid}) is not disconnected on every link: alive?")
+        out.append(f"links_down {nodeid} || {{ echo {msg} >&2; exit 1; }}")
     for c in step.commands:
         out += _sh_command(c, run_on)
     if step.postcheck:

@@ -14,6 +14,7 @@ from pvequorum import cman
 from pvequorum import votequorum as vq
 from pvequorum.procedures import simulate
 from pvequorum.procedures.common import (
+    confirm_down_hint,
     ha_self_fence_danger,
     reload_danger,
     startup_dangers,
@@ -21,8 +22,10 @@ from pvequorum.procedures.common import (
     status_command,
     view_of,
 )
+from pvequorum.procedures.evidence import Mismatch, situation_of
 from pvequorum.procedures.plan import Command, Danger, Plan, Step
 from pvequorum.procedures.state import PlanInput
+from pvequorum.simulator import NodeView
 
 KIND = "restore-quorum"
 
@@ -70,20 +73,11 @@ def expected_step(inp: PlanInput) -> tuple[Step | None, list[Danger], int | None
     node = inp.run_node
     up = [n for n in cluster.names if n in state.up]
     dangers: list[Danger] = []
-    before = view_of(simulate.running(cluster, up), node)
+    situation = situation_of(cluster, state)
+    if isinstance(situation, Mismatch):
+        return None, [Danger("blocking", situation.text, "5.1, 1.3")], None
+    before = situation.view()
     total = before.total_votes
-    live = state.status_of(node)
-    if live is not None and live.total_votes is not None and live.total_votes != total:
-        dangers.append(
-            Danger(
-                "blocking",
-                f"The live status of {node} shows {live.total_votes} total votes, the config "
-                f"and the nodes up give {total}: the plan would be built on a wrong picture. "
-                "Check the config file and the node list.",
-                "1.3",
-            )
-        )
-        return None, dangers, None
     unconfirmed = state.unconfirmed(cluster)
     if unconfirmed:
         dangers.append(
@@ -92,12 +86,15 @@ def expected_step(inp: PlanInput) -> tuple[Step | None, list[Danger], int | None
                 f"{', '.join(unconfirmed)} not confirmed down. They may be running in another "
                 "partition with their guests; lowering expected votes here would make both "
                 "sides quorate (split brain). Power them off or fence them, verify out of "
-                "band, then plan again with --confirmed-down.",
+                "band, then plan again with them confirmed down ("
+                + confirm_down_hint(",".join(unconfirmed))
+                + ").",
                 "7, 10.19",
             )
         )
     votes = total  # the votes present: the only value that is accepted and sufficient
-    after, accepted = simulate.after_expected(cluster, up, node, votes)
+    after = situation.simulator()
+    accepted = after.expected(node, votes)
     check = _check(inp, votes, before)
     if not check[0]:
         dangers.append(Danger("blocking", check[1], "2.2" if stack == "corosync" else "8.4"))
@@ -132,11 +129,18 @@ def expected_step(inp: PlanInput) -> tuple[Step | None, list[Danger], int | None
         dangers.append(ha_self_fence_danger(node))
     dangers.append(reload_danger(stack))
     after_view = view_of(after, node)
+    waiting = (
+        f" It waits for all nodes (WaitForAll after a start without {', '.join(missing_of(inp))})"
+        f": with wait_for_all only an expected value equal to the {total} votes present ends "
+        "the wait (reference 1.7)."
+        if before.wait_for_all_status
+        else ""
+    )
     step = Step(
         title=f"Lower expected votes to {votes} on {node}",
         why=(
             f"{node}'s partition holds {total} of {before.expected_votes} expected votes; quorum "
-            f"is {before.quorum}. `pvecm expected {votes}` "
+            f"is {before.quorum}.{waiting} `pvecm expected {votes}` "
             + (
                 f"runs `cman_tool expected -e {votes}` (reference 2.3, 8.4)"
                 if stack == "cman"
@@ -152,11 +156,23 @@ def expected_step(inp: PlanInput) -> tuple[Step | None, list[Danger], int | None
         postcheck=status_check(node, after_view, stack, "quorate with the lowered value"),
         rollback=_rollback_text(inp, votes, after_view.expected_votes),
         changes_state=True,
+        peers_down=_peers_to_check(inp),
     )
     return step, dangers, votes
 
 
-def _check(inp: PlanInput, votes: int, before) -> tuple[bool, str]:
+def _peers_to_check(inp: PlanInput) -> tuple[tuple[str, int], ...]:
+    """The missing nodes, for the link check (knet's `corosync-cfgtool -s`, corosync 3)."""
+    if inp.cluster.stack != "corosync" or inp.version.corosync_major < 3:
+        return ()
+    return tuple((n, inp.cluster.node(n).nodeid) for n in inp.state.missing(inp.cluster))
+
+
+def missing_of(inp: PlanInput) -> tuple[str, ...]:
+    return inp.state.missing(inp.cluster)
+
+
+def _check(inp: PlanInput, votes: int, before: NodeView) -> tuple[bool, str]:
     """Would the daemon accept `-e votes`?  votequorum (2.2) or cman_tool (8.4) rules."""
     if inp.cluster.stack == "cman":
         r = cman.check_expected(votes, total_votes=before.total_votes, current_quorum=before.quorum)
@@ -197,8 +213,12 @@ def _analyse(inp: PlanInput) -> _Draft:
     if draft.dangers:
         draft.summary = "The config itself keeps the cluster from starting."
         return draft
-    up = [n for n in cluster.names if n in state.up]
-    before = view_of(simulate.running(cluster, up), node)
+    situation = situation_of(cluster, state)
+    if isinstance(situation, Mismatch):
+        draft.dangers.append(Danger("blocking", situation.text, "5.1, 1.3"))
+        draft.summary = "The evidence and the config disagree: no plan is derived from either."
+        return draft
+    before = situation.view()
     look = Step(
         title=f"Look at quorum on {node}",
         why="Confirm the partition and the vote count the plan was computed for "
@@ -213,6 +233,12 @@ def _analyse(inp: PlanInput) -> _Draft:
             f"{node}'s partition is quorate ({before.total_votes} of {before.expected_votes} "
             f"votes, quorum {before.quorum}): /etc/pve is writable, nothing to restore."
         )
+        if situation.history == "expected-lowered":
+            draft.summary += (
+                f" It is quorate only because expected votes were lowered at runtime to "
+                f"{before.expected_votes}."
+            )
+            draft.dangers.append(reload_danger(stack))
         if before.total_votes > 1 and stack == "corosync":
             draft.dangers.append(
                 Danger(
@@ -244,12 +270,13 @@ def _analyse(inp: PlanInput) -> _Draft:
                     on=node,
                     manual=f"Check out of band (IPMI/iLO/iDRAC, PDU, hypervisor console) that "
                     f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} powered off.",
+                    confirmed_by="confirmed_down",
                 ),
             ),
         )
     )
     draft.steps.append(step)
-    back = simulate.running(cluster, up)
+    back = situation.simulator()
     back.expected(node, votes or 0)
     back.start(missing)
     back_view = view_of(back, node)
@@ -267,9 +294,20 @@ def _analyse(inp: PlanInput) -> _Draft:
     )
     draft.summary = (
         f"{node}'s partition holds {before.total_votes} of {before.expected_votes} expected "
-        f"votes (quorum {before.quorum}): run `pvecm expected {votes}` on {node}."
+        f"votes (quorum {before.quorum}"
+        + (", waiting for all nodes" if before.wait_for_all_status else "")
+        + f"): run `pvecm expected {votes}` on {node}."
     )
+    if before.wait_for_all_status:
+        draft.options.append(_CANCEL_WFA)
     return draft
+
+
+_CANCEL_WFA = (
+    "Instead of lowering expected votes, the wait can be cancelled cluster-wide with "
+    "`corosync-cmapctl -s quorum.cancel_wait_for_all u8 1` (reference 1.7; corosync documents "
+    "the key as meant for pcs). The same confirmation that the missing nodes are off is needed."
+)
 
 
 def _alternatives(inp: PlanInput) -> list[str]:
@@ -277,7 +315,8 @@ def _alternatives(inp: PlanInput) -> list[str]:
         "Bring the missing nodes back (network or power): expected votes and quorum return "
         "by themselves (reference 1.4).",
         "If the missing nodes are gone for good: power them off, confirm it, and plan again "
-        "with --confirmed-down; then remove them with `pvecm delnode` once quorate.",
+        f"({confirm_down_hint(','.join(inp.state.missing(inp.cluster)))}); then remove them "
+        "with `pvecm delnode` once quorate.",
         "Add a QDevice while all nodes are up, before the next outage (reference 3.3).",
     ]
 

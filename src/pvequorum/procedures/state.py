@@ -29,6 +29,13 @@ class NodeStatus:
     total_votes: int | None = None
     quorum: int | None = None
     flags: tuple[str, ...] = ()
+    highest_expected: int | None = None
+    cluster_name: str | None = None
+    config_version: int | None = None
+    transport: str | None = None
+    shown_as: tuple[tuple[str, str], ...] = ()  # (config name, what the status printed)
+    nodes: int | None = None  # `Nodes:`; cman prints no member list, only this count
+    text: str = ""  # the status exactly as given, for the confirm token
 
 
 @dataclass(frozen=True)
@@ -65,13 +72,15 @@ class ClusterState:
         down = frozenset(_known(cluster, confirmed_down, "--confirmed-down"))
         for st in statuses:
             _known(cluster, (st.node, *st.members), "status")
-            if st.node not in st.members:
+            if st.members and st.node not in st.members:
                 raise InputError(f"status of {st.node} does not list {st.node} as a member")
-        memberships = {frozenset(st.members) for st in statuses}
+        memberships = {frozenset(st.members) for st in statuses if st.members}
         if len(memberships) > 1:
             shown = " vs ".join(",".join(sorted(m)) for m in memberships)
             raise InputError(f"the status texts show different memberships ({shown})", "status")
         seen = next(iter(memberships)) if memberships else None
+        if seen is None and any(st.nodes == 1 for st in statuses):
+            seen = frozenset(st.node for st in statuses if st.nodes == 1)  # cman: alone
         if up is None:
             if seen is None:
                 raise InputError("say which nodes are up (--up) or give a status (--status)")
@@ -85,6 +94,14 @@ class ClusterState:
                 )
         if not up_set:
             raise InputError("no node is up: there is nothing to plan on", "--up")
+        for st in statuses:
+            if not st.members and st.nodes is not None and st.nodes != len(up_set):
+                raise InputError(
+                    f"the status of {st.node} says Nodes: {st.nodes}, but {len(up_set)} "
+                    f"node(s) are given as up ({','.join(sorted(up_set))})"
+                )
+            if st.node not in up_set:
+                raise InputError(f"the status is of {st.node}, which is not given as up")
         both = up_set & down
         if both:
             raise InputError(

@@ -12,38 +12,8 @@ from pathlib import Path
 import nbformat
 
 from pvequorum.runbooks.core import RUNBOOKS
+from pvequorum.runbooks.params import parameters_of
 
-COMMON = [
-    ("config_path", '""', "path of /etc/pve/corosync.conf or cluster.conf (or use config_text)"),
-    ("config_text", '""', "the config file's text instead of a path"),
-    ("status_path", '""', "a file with `pvecm status` output from the node (or status_text)"),
-    ("status_text", '""', "`pvecm status` output pasted as text"),
-    (
-        "status_source",
-        '"given"',
-        '"given" (path/text above) or "live" (run pvecm status via the executor)',
-    ),
-    ("node", '""', "the node this runbook runs on (default: the status's local node)"),
-    ("up", '""', "nodes up in this partition, comma separated (default: from the status)"),
-    ("confirmed_down", '""', "missing nodes confirmed powered off (IPMI, PDU), comma separated"),
-    (
-        "pve_version",
-        '"8.2"',
-        "Proxmox VE version (3.x cman, 4.x-5.x corosync 2, 6 and later corosync 3)",
-    ),
-    ("ha_in_use", "False", "True when HA resources are configured"),
-    ("mode", '"plan"', '"plan" changes nothing; "apply" runs the steps (needs confirm)'),
-    ("confirm", '""', "apply mode only: the confirm token the plan printed"),
-    ("executor", '"local"', "local, or ssh then a colon and HOST, or lab then a colon and NODE"),
-]
-EXTRA = {
-    "add-qdevice": [("qdevice_host", '""', "IP address of the external QNetd host")],
-    "node-maintenance": [("maintenance_node", '""', "the node to take down for maintenance")],
-    "edit-corosync-conf": [
-        ("new_config_path", '""', "the edited file (or new_config_text)"),
-        ("new_config_text", '""', "the edited file's text"),
-    ],
-}
 SECTIONS = [
     ("Inputs as understood", "rb.inputs(run)"),
     ("Pre-checks", "rb.prechecks(run)"),
@@ -51,12 +21,12 @@ SECTIONS = [
     ("Apply", "rb.apply(run)"),
     ("Post-checks", "rb.postchecks(run)"),
     ("Rollback", "rb.rollback(run)"),
+    ("End", "rb.finish(run)"),
 ]
 
 
 def notebook_for(name: str) -> nbformat.NotebookNode:
     purpose = RUNBOOKS[name][1]
-    params = COMMON + EXTRA.get(name, [])
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -69,16 +39,14 @@ def notebook_for(name: str) -> nbformat.NotebookNode:
             " nothing is changed; the verdict comes first."
         ),
         nbformat.v4.new_code_cell(
-            "\n".join(f"{key} = {value}  # {comment}" for key, value, comment in params),
+            "from pvequorum.runbooks import notebook as rb\n\nrb.before_parameters(globals())"
+        ),
+        nbformat.v4.new_code_cell(
+            "\n".join(f"{p.name} = {p.literal()}  # {p.help}" for p in parameters_of(name)),
             metadata={"tags": ["parameters"]},
         ),
         nbformat.v4.new_markdown_cell("## Verdict"),
-        nbformat.v4.new_code_cell(
-            "from pvequorum.runbooks import notebook as rb\n\n"
-            f"PARAMETERS = {[p[0] for p in params]!r}\n"
-            f"run = rb.start({name!r}, {{k: globals()[k] for k in PARAMETERS}})\n"
-            "rb.verdict(run)"
-        ),
+        nbformat.v4.new_code_cell(f"run = rb.start({name!r}, globals())\nrb.verdict(run)"),
     ]
     for title, call in SECTIONS:
         cells.append(nbformat.v4.new_markdown_cell(f"## {title}"))

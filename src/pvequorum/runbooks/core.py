@@ -2,23 +2,25 @@
 
 A runbook is a papermill notebook whose cells call these functions.  Everything decided
 here is decided from the actual cluster (its config and its `pvecm status`) by
-`pvequorum.procedures`; a blocking danger makes the verdict NO-GO.
+`pvequorum.procedures.request.make_plan`; a blocking danger, or a pre-check row that
+FAILED, makes the verdict NO-GO.  The confirm token is the plan's: it binds the commands
+to every input (config and status bytes, nodes, facts, kit version), so a token from
+another cluster, situation or input is refused.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from pvequorum.errors import InputError
-from pvequorum.model import Cluster
-from pvequorum.procedures import ClusterState, Facts, PlanInput, PveVersion, build_plan
-from pvequorum.procedures.confedit import cluster_of
-from pvequorum.procedures.livestatus import node_status
+from pvequorum.procedures.evidence import EvidenceRow
 from pvequorum.procedures.plan import Plan
 from pvequorum.procedures.render import confirm_token
+from pvequorum.procedures.request import Planned, PlanRequest, make_plan
+from pvequorum.runbooks import params as schema
+from pvequorum.runbooks.params import RunbookParameterError
+from pvequorum.textio import read_input
 
 RESULT_MIME = "application/vnd.pvequorum.result+json"
 
@@ -43,15 +45,27 @@ RUNBOOKS: dict[str, tuple[str, str]] = {
         "Change /etc/pve/corosync.conf (or cluster.conf) the documented safe way.",
     ),
 }
-MODES = ("plan", "apply")
 
 
-class RunbookParameterError(InputError):
-    """A bad runbook parameter; `where` names the parameter."""
+# The plan builders name the CLI's flags; in a runbook the same thing is a parameter.
+CLI_TO_PARAMETER = {
+    "--up": "parameter up",
+    "--confirmed-down": "parameter confirmed_down",
+    "--node": "parameter node (maintenance_node in node-maintenance)",
+    "--pve-version": "parameter pve_version",
+    "--status": "parameter status_path",
+    "--qdevice-host": "parameter qdevice_host",
+}
 
 
 class RunbookNoGo(Exception):
-    """The verdict is NO-GO: papermill stops here and exits non-zero."""
+    """The verdict is NO-GO: the last cell raises it so that papermill exits non-zero.
+
+    IPython shows `_render_traceback_` instead of a traceback: the verdict, not a crash.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [str(self)]
 
 
 @dataclass(frozen=True)
@@ -62,10 +76,11 @@ class Params:
     config_text: str = ""
     status_path: str = ""
     status_text: str = ""
-    status_source: str = "given"  # "given" (path/text) or "live" (collected by the executor)
+    status_source: str = "given"
     node: str = ""
     up: str = ""
     confirmed_down: str = ""
+    confirmed_down_by: str = ""
     pve_version: str = "8.2"
     ha_in_use: bool = False
     mode: str = "plan"
@@ -77,44 +92,43 @@ class Params:
     new_config_text: str = ""
 
     @classmethod
-    def from_mapping(cls, raw: dict[str, Any]) -> Params:
-        known = set(cls.__dataclass_fields__)
-        values = {k: v for k, v in raw.items() if k in known}
-        for key, value in values.items():
-            expected = bool if key == "ha_in_use" else str
-            if not isinstance(value, expected):
-                raise RunbookParameterError(
-                    f"must be {expected.__name__}, got {value!r}", f"parameter {key}"
-                )
-        params = cls(**values)
-        if params.mode not in MODES:
+    def from_mapping(cls, runbook: str, raw: dict[str, Any]) -> Params:
+        if runbook not in RUNBOOKS:
             raise RunbookParameterError(
-                f"must be 'plan' or 'apply', got {params.mode!r}", "parameter mode"
+                f"unknown runbook {runbook!r}; runbooks: {', '.join(RUNBOOKS)}"
             )
-        if params.status_source not in ("given", "live"):
-            raise RunbookParameterError(
-                f"must be 'given' or 'live', got {params.status_source!r}",
-                "parameter status_source",
-            )
+        params = cls(**schema.parse(runbook, raw))  # type: ignore[arg-type]
         if bool(params.config_path) == bool(params.config_text):
             raise RunbookParameterError(
                 "give exactly one of config_path and config_text", "parameter config_path"
             )
+        if params.status_path and params.status_text:
+            raise RunbookParameterError(
+                "give at most one of status_path and status_text", "parameter status_path"
+            )
+        if params.status_source == "live" and (params.status_path or params.status_text):
+            raise RunbookParameterError(
+                "status_source live collects the status; do not give status_path/status_text",
+                "parameter status_source",
+            )
+        if params.mode == "apply" and params.confirmed_down and not params.confirmed_down_by:
+            raise RunbookParameterError(
+                "apply mode needs to know how the missing nodes were confirmed off "
+                "(for example -p confirmed_down_by 'IPMI power status off')",
+                "parameter confirmed_down_by",
+            )
         return params
 
 
-def _names(value: str) -> list[str]:
-    return [n.strip() for n in value.split(",") if n.strip()]
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in value.split(",") if n.strip())
 
 
 def _read(path: str, parameter: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise RunbookParameterError(
-            f"cannot read {path!r}: {reason}", f"parameter {parameter}"
-        ) from None
+        return read_input(path, "file")
+    except InputError as exc:
+        raise RunbookParameterError(f"{path}: {exc.problem}", f"parameter {parameter}") from None
 
 
 @dataclass(frozen=True)
@@ -123,57 +137,40 @@ class Prepared:
 
     name: str
     params: Params
-    cluster: Cluster
-    config_text: str
+    planned: Planned
     status_text: str | None
-    plan: Plan
     token: str
     verdict: str
     reasons: tuple[str, ...]
-    up: tuple[str, ...] = ()
-    checks: tuple[tuple[str, bool, str], ...] = field(default=())
+
+    @property
+    def plan(self) -> Plan:
+        return self.planned.plan
+
+    @property
+    def rows(self) -> tuple[EvidenceRow, ...]:
+        return self.planned.rows
 
     @property
     def go(self) -> bool:
         return self.verdict == "GO"
 
 
-def prepare(name: str, params: Params, live_status: str | None = None) -> Prepared:
-    """Parameters -> config, status, plan, verdict.  Bad parameters raise before any change."""
-    if name not in RUNBOOKS:
-        raise RunbookParameterError(f"unknown runbook {name!r}; runbooks: {', '.join(RUNBOOKS)}")
+def request_of(name: str, params: Params, live_status: str | None = None) -> PlanRequest:
+    """The plan request these parameters describe (files read, nodes split)."""
     kind = RUNBOOKS[name][0]
     config_text = params.config_text or _read(params.config_path, "config_path")
-    cluster = cluster_of(config_text, where=params.config_path or "config_text")
-    version = PveVersion.parse(params.pve_version)
-    status_text: str | None
     if params.status_source == "live":
         status_text = live_status
+        where = f"pvecm status on {params.executor}"
     elif params.status_path:
-        status_text = _read(params.status_path, "status_path")
+        status_text, where = _read(params.status_path, "status_path"), params.status_path
     else:
-        status_text = params.status_text or None
-    statuses = []
-    if status_text:
-        statuses.append(node_status(status_text, cluster, params.status_path or "status"))
-    for name_param, value in (("node", params.node), ("maintenance_node", params.maintenance_node)):
-        if value and value not in cluster.names:
-            raise RunbookParameterError(
-                f"unknown node {value!r}; the config has {', '.join(cluster.names)}",
-                f"parameter {name_param}",
-            )
-    if not statuses and not params.up:
+        status_text, where = params.status_text or None, "status_text"
+    if status_text is None and not params.up:
         raise RunbookParameterError(
-            "give a pvecm status (status_path/status_text) or the nodes up", "parameter up"
+            "give a pvecm status (status_path or status_text) or the nodes up", "parameter up"
         )
-    state = ClusterState.build(
-        cluster,
-        up=_names(params.up) or None,
-        confirmed_down=_names(params.confirmed_down),
-        status=statuses,
-        local=params.node or None if kind == "restore-quorum" else None,
-    )
-    inp = PlanInput(cluster, state, version, Facts(ha_resources=params.ha_in_use), config_text)
     new_text = params.new_config_text or (
         _read(params.new_config_path, "new_config_path") if params.new_config_path else None
     )
@@ -181,48 +178,70 @@ def prepare(name: str, params: Params, live_status: str | None = None) -> Prepar
         raise RunbookParameterError("the edited file is needed", "parameter new_config_path")
     if kind == "add-qdevice" and not params.qdevice_host:
         raise RunbookParameterError("the QNetd host address is needed", "parameter qdevice_host")
-    target = params.maintenance_node or params.node or None
-    plan = build_plan(
-        kind, inp, node=target, qdevice_host=params.qdevice_host or None, new_text=new_text
+    return PlanRequest(
+        kind=kind,
+        config_text=config_text,
+        config_where=params.config_path or "config_text",
+        pve_version=params.pve_version,
+        statuses=((where, status_text),) if status_text else (),
+        up=_names(params.up) or None,
+        confirmed_down=_names(params.confirmed_down),
+        confirmed_by=params.confirmed_down_by,
+        node=(params.maintenance_node or params.node or None)
+        if kind != "restore-quorum"
+        else (params.node or None),
+        ha_resources=params.ha_in_use,
+        qdevice_host=params.qdevice_host or None,
+        new_text=new_text,
     )
-    reasons = tuple(d.text for d in plan.all_dangers if d.severity == "blocking")
-    checks = (
-        (
-            "config parsed",
-            True,
-            f"{len(cluster.nodes)} nodes, config_version {cluster.config_version}",
-        ),
-        (
-            "status agrees with the config",
-            True,
-            "given" if status_text else "no status: nodes up given",
-        ),
-        ("Proxmox VE version matches the config format", True, f"{version} / {cluster.stack}"),
-        ("no blocking danger", not reasons, "; ".join(reasons) or "none"),
+
+
+def prepare(name: str, params: Params, live_status: str | None = None) -> Prepared:
+    """Parameters -> config, status, plan, verdict.  Bad parameters raise before any change."""
+    try:
+        planned = make_plan(request_of(name, params, live_status))
+    except RunbookParameterError:
+        raise
+    except InputError as exc:
+        where = CLI_TO_PARAMETER.get(exc.where or "", exc.where)
+        problem = exc.problem
+        for flag, parameter in CLI_TO_PARAMETER.items():
+            problem = problem.replace(f"({flag})", f"({parameter})")
+        raise RunbookParameterError(problem, where) from None
+    plan = planned.plan
+    reasons = tuple(d.text for d in plan.all_dangers if d.severity == "blocking") + tuple(
+        f"pre-check {row.check} FAILED: {row.detail}"
+        for row in planned.rows
+        if row.result == "FAILED" and row.detail not in {d.text for d in plan.all_dangers}
     )
     token = confirm_token(plan)
-    if params.mode == "apply" and params.confirm != token and not reasons:
+    if params.mode == "apply" and not reasons and params.confirm != token:
+        given = f"{params.confirm!r} does not match" if params.confirm else "is missing"
         raise RunbookParameterError(
-            f"apply mode runs only with confirm={token!r} (the token the plan printed)",
+            f"the confirm token {given}: it binds to the config, the status, the nodes and "
+            "the parameters; plan again (mode plan) with these inputs and use the token it "
+            "prints",
             "parameter confirm",
         )
     return Prepared(
         name=name,
         params=params,
-        cluster=cluster,
-        config_text=config_text,
-        status_text=status_text,
-        plan=plan,
+        planned=planned,
+        status_text=planned.request.statuses[0][1] if planned.request.statuses else None,
         token=token,
         verdict="NO-GO" if reasons else "GO",
         reasons=reasons,
-        up=tuple(n for n in cluster.names if n in state.up),
-        checks=checks,
     )
 
 
-def record(prepared: Prepared, applied: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def record(
+    prepared: Prepared,
+    applied: list[dict[str, Any]] | None = None,
+    final_status: str | None = None,
+) -> dict[str, Any]:
     """The machine-readable result stored in the executed notebook (`RESULT_MIME`)."""
+    import json
+
     from pvequorum.procedures.render import to_json
 
     return {
@@ -230,10 +249,12 @@ def record(prepared: Prepared, applied: list[dict[str, Any]] | None = None) -> d
         "verdict": prepared.verdict,
         "reasons": list(prepared.reasons),
         "mode": prepared.params.mode,
+        "executor": prepared.params.executor,
         "confirm_token": prepared.token,
-        "checks": [{"check": c, "ok": ok, "detail": d} for c, ok, d in prepared.checks],
+        "checks": [row.to_dict() for row in prepared.rows],
         "plan": json.loads(to_json(prepared.plan)),
         "applied": applied or [],
+        "final_status": final_status,
     }
 
 

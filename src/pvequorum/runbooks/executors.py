@@ -1,78 +1,144 @@
 """Where apply mode runs commands (an edge): `local`, `ssh:HOST`, `lab:NODE` / `lab:LAB:NODE`.
 
-Commands are argv lists, never shell strings.  The lab executor runs what `pvecm` itself
-runs (reference 2.3, 5.2): `pvecm expected N` is `corosync-quorumtool -e N`, `pvecm status`
-is the cluster header plus `corosync-quorumtool -siH`.  In the lab, a `mv` onto
-/etc/pve/corosync.conf is followed by what pmxcfs does (reference 4.3): the file is copied
-to every node's corosync.conf when its config_version is not lower, then
-`corosync-cfgtool -R` runs on the node that made the change.
+Every command of a plan names its host, and an executor runs it only where it says: the
+`local` executor reaches exactly the machine it runs on (checked by host name), `ssh:HOST`
+reaches hosts over OpenSSH in batch mode with strict host keys, `lab:NODE` the nodes of
+one real corosync lab.  A step for a host the executor does not reach is refused
+(`Unreachable`), never run somewhere else.
+
+Commands are argv lists, never shell strings built from data.  Files travel as bytes on
+standard input, base64 encoded, and are verified by SHA-256 after the write; no
+here-document, so no line of a file can end the data and become shell code.
+
+The lab executor runs what `pvecm` itself runs (reference 2.3, 5.2): `pvecm expected N` is
+`corosync-quorumtool -e N`, `pvecm status` is the cluster header plus
+`corosync-quorumtool -siH`.  A `mv` onto /etc/pve/corosync.conf is followed by what pmxcfs
+does (reference 4.3).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import shlex
+import socket
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from pvequorum.errors import InputError
+from pvequorum.errors import InputError, PvequorumError
 from pvequorum.model import is_hostname
+
+TIMEOUT_S = 300
+
+
+class Unreachable(PvequorumError):
+    """A step names a host this executor does not reach."""
 
 
 @dataclass(frozen=True)
 class Result:
+    """What one command did: where, what, its exit status and its output, verbatim."""
+
+    host: str
+    shown: str
     returncode: int
     output: str
+
+    def line(self) -> str:
+        return f"[{self.host}] $ {self.shown} -> exit {self.returncode}"
+
+
+# A remote write: data arrives base64 on stdin; the temporary file next to the target is
+# checked against the hash before it replaces the target, the old file is kept as .bak,
+# and the target is checked again after the rename.  chmod/chown --reference keep mode and
+# owner where the file system allows it (pmxcfs has fixed modes and refuses both).
+WRITE_SCRIPT = (
+    'set -eu; target="$1"; want="$2"; tmp=$(mktemp "$target.XXXXXX"); '
+    'trap \'rm -f "$tmp"\' EXIT; base64 -d > "$tmp"; '
+    'got=$(sha256sum < "$tmp" | cut -d" " -f1); '
+    '[ "$got" = "$want" ] || { echo "written data does not match: $got" >&2; exit 1; }; '
+    'sync "$tmp" 2>/dev/null || sync; '
+    'if [ -e "$target" ]; then cp -p "$target" "$target.bak"; '
+    'chmod --reference="$target" "$tmp" 2>/dev/null || true; '
+    'chown --reference="$target" "$tmp" 2>/dev/null || true; fi; '
+    'mv "$tmp" "$target"; trap - EXIT; '
+    'got=$(sha256sum < "$target" | cut -d" " -f1); '
+    '[ "$got" = "$want" ] || { echo "$target does not hold the data: $got" >&2; exit 1; }; '
+    'echo "wrote $target (sha256 $want)"'
+)
+
+
+def encode_file(content: str) -> tuple[bytes, str]:
+    """The bytes of `content` exactly (surrogate escapes back to their bytes), base64, and
+    their SHA-256."""
+    data = content.encode("utf-8", "surrogateescape")
+    return base64.b64encode(data) + b"\n", hashlib.sha256(data).hexdigest()
 
 
 class Executor:
     """Runs argv lists on one host; `for_host` gives the executor of another host."""
 
     label = "executor"
+    host = ""
 
-    def run(self, argv: Sequence[str]) -> Result:  # pragma: no cover - interface
+    def run(self, argv: Sequence[str], stdin: bytes | None = None) -> Result:
         raise NotImplementedError
 
-    def write_file(self, path: str, content: str) -> Result:
-        """The remote twin of `conf.atomic.write_atomic`: a temporary file next to the target,
-        flushed, the old file kept as PATH.bak, then a rename; never a half-written file."""
-        script = (
-            'set -eu; target="$1"; tmp=$(mktemp "$target.XXXXXX"); '
-            'cat > "$tmp"; sync "$tmp" 2>/dev/null || sync; '
-            'if [ -e "$target" ]; then cp -p "$target" "$target.bak"; fi; mv "$tmp" "$target"'
-        )
-        return self.run_with_input(["sh", "-c", script, "write", path], content)
-
-    def run_with_input(self, argv: Sequence[str], stdin: str) -> Result:
-        """Run argv with `stdin` fed through a quoted here-document (no expansion)."""
-        heredoc = f"{shlex.join(argv)} <<'PVEQUORUM_EOF'\n{stdin}PVEQUORUM_EOF\n"
-        return self.run(["sh", "-c", heredoc])
+    def reaches(self, host: str) -> bool:
+        raise NotImplementedError
 
     def for_host(self, host: str) -> Executor:
+        if not self.reaches(host):
+            raise Unreachable(f"the {self.label} executor does not reach {host}")
+        return self._other(host)
+
+    def _other(self, host: str) -> Executor:
         return self
 
+    def write_file(self, path: str, content: str) -> Result:
+        """The remote twin of `conf.atomic.write_atomic`, verified by hash."""
+        data, digest = encode_file(content)
+        result = self.run(["sh", "-c", WRITE_SCRIPT, "write", path, digest], stdin=data)
+        return Result(
+            result.host, f"write {path} (sha256 {digest[:12]})", result.returncode, result.output
+        )
 
-def _completed(result: subprocess.CompletedProcess[str]) -> Result:
-    return Result(result.returncode, result.stdout + result.stderr)
+
+def _completed(host: str, shown: str, result: subprocess.CompletedProcess[bytes]) -> Result:
+    output = (result.stdout + result.stderr).decode("utf-8", "replace")
+    return Result(host, shown, result.returncode, output)
+
+
+def _subprocess(host: str, shown: str, argv: list[str], stdin: bytes | None) -> Result:
+    try:
+        done = subprocess.run(argv, input=stdin, capture_output=True, timeout=TIMEOUT_S)
+    except FileNotFoundError:
+        return Result(host, shown, 127, f"{argv[0]}: command not found")
+    except subprocess.TimeoutExpired:
+        return Result(host, shown, 124, f"timed out after {TIMEOUT_S} s")
+    return _completed(host, shown, done)
+
+
+def this_host() -> str:
+    """This machine's short host name, as Proxmox VE names its nodes."""
+    return socket.gethostname().split(".")[0]
 
 
 class LocalExecutor(Executor):
-    label = "local"
+    """This machine only: it refuses steps for any other host."""
 
-    def run(self, argv: Sequence[str]) -> Result:
-        try:
-            return _completed(
-                subprocess.run(list(argv), capture_output=True, text=True, timeout=300)
-            )
-        except FileNotFoundError:
-            return Result(127, f"{argv[0]}: command not found")
+    def __init__(self, host: str | None = None) -> None:
+        self.host = host or this_host()
+        self.label = f"local ({self.host})"
 
-    def write_file(self, path: str, content: str) -> Result:
-        from pvequorum.conf.atomic import write_atomic
+    def reaches(self, host: str) -> bool:
+        return host == self.host
 
-        write_atomic(path, content)
-        return Result(0, f"wrote {path}")
+    def run(self, argv: Sequence[str], stdin: bytes | None = None) -> Result:
+        return _subprocess(self.host, shlex.join(argv), list(argv), stdin)
 
 
 class SshExecutor(Executor):
@@ -86,21 +152,24 @@ class SshExecutor(Executor):
         self.host = host
         self.label = f"ssh:{host}"
 
-    def run(self, argv: Sequence[str]) -> Result:
+    def reaches(self, host: str) -> bool:
+        return bool(is_hostname(host) or re.fullmatch(r"[0-9a-fA-F:.]+", host))
+
+    def _other(self, host: str) -> Executor:
+        return self if host == self.host else SshExecutor(host)
+
+    def run(self, argv: Sequence[str], stdin: bytes | None = None) -> Result:
         command = [
             "ssh",
             "-o",
             "BatchMode=yes",
             "-o",
             "StrictHostKeyChecking=yes",
-            self.host,
             "--",
+            self.host,
             shlex.join(argv),
         ]
-        return _completed(subprocess.run(command, capture_output=True, text=True, timeout=300))
-
-    def for_host(self, host: str) -> Executor:
-        return self if host == self.host else SshExecutor(host)
+        return _subprocess(self.host, shlex.join(argv), command, stdin)
 
 
 class LabExecutor(Executor):
@@ -110,41 +179,48 @@ class LabExecutor(Executor):
         from pvequorum.lab.core import Lab
 
         self.lab = Lab.load(lab_name)
-        self.node = node
         self.lab._node(node)  # unknown node: a clear error
+        self.host = node
         self.label = f"lab:{self.lab.name}:{node}"
 
-    def for_host(self, host: str) -> Executor:
-        return self if host == self.node else LabExecutor(host, self.lab.name)
+    def reaches(self, host: str) -> bool:
+        return host in self.lab.nodes
 
-    def run(self, argv: Sequence[str]) -> Result:
+    def _other(self, host: str) -> Executor:
+        return self if host == self.host else LabExecutor(host, self.lab.name)
+
+    def run(self, argv: Sequence[str], stdin: bytes | None = None) -> Result:
         argv = list(argv)
+        shown = shlex.join(argv)
         if argv[:2] == ["pvecm", "expected"] and len(argv) == 3:
-            return self._exec(["corosync-quorumtool", "-e", argv[2]])
+            return self._exec(shown, ["corosync-quorumtool", "-e", argv[2]], stdin)
         if argv[:2] == ["pvecm", "status"]:
-            return self._pvecm_status()
-        result = self._exec(argv)
+            return self._pvecm_status(shown)
+        result = self._exec(shown, argv, stdin)
         if argv[:1] == ["mv"] and argv[-1] == "/etc/pve/corosync.conf" and result.returncode == 0:
-            self.lab.pmxcfs_sync_corosync_conf(self.node)
+            self.lab.pmxcfs_sync_corosync_conf(self.host)
         return result
 
-    def _exec(self, argv: list[str]) -> Result:
-        return _completed(self.lab.exec(self.node, argv))
+    def _exec(self, shown: str, argv: list[str], stdin: bytes | None) -> Result:
+        done = self.lab.exec(self.host, argv, input=stdin)
+        return Result(self.host, shown, done.returncode, done.stdout + done.stderr)
 
-    def _pvecm_status(self) -> Result:
+    def _pvecm_status(self, shown: str) -> Result:
         from pvequorum.conf import corosync as corosync_conf
+        from pvequorum.status import pvecm_header
 
-        text = self.lab.corosync_conf_text(self.node)
-        doc = corosync_conf.parse(text)
-        header = (
-            "Cluster information\n-------------------\n"
-            f"{'Name:':<17} {doc.get('totem.cluster_name') or 'UNKOWN?'}\n"
-            f"{'Config Version:':<17} {doc.get('totem.config_version') or -1}\n"
-            f"{'Transport:':<17} {doc.get('totem.transport') or 'knet'}\n"
-            f"{'Secure auth:':<17} {doc.get('totem.secauth') or 'off'}\n\n"
+        # pvecm reads its header from /etc/pve/corosync.conf (reference 5.2): the stand-in.
+        standin = Path(self.lab._node(self.host).directory) / "pve" / "corosync.conf"
+        doc = corosync_conf.parse(standin.read_text())
+        version = doc.get("totem.config_version")
+        header = pvecm_header(
+            cluster_name=doc.get("totem.cluster_name") or "UNKOWN?",
+            config_version=int(version) if version and version.isdigit() else None,
+            transport=doc.get("totem.transport") or "knet",
+            secure_auth=doc.get("totem.secauth") or "off",
         )
-        result = self._exec(["corosync-quorumtool", "-siH"])
-        return Result(result.returncode, header + result.output)
+        result = self._exec(shown, ["corosync-quorumtool", "-siH"], None)
+        return Result(self.host, shown, result.returncode, header + result.output)
 
 
 def executor_from(spec: str) -> Executor:

@@ -1,16 +1,22 @@
-"""What a runbook cell calls (an edge: IPython display).  One call per section.
+"""What a runbook's cells call (an edge: IPython display).  One call per section.
 
-`start` prepares everything (bad parameters fail here, before any change); `verdict` shows
-GO or NO-GO first and stops a NO-GO run with `RunbookNoGo`, so papermill exits non-zero and
-the executed notebook shows why at the top.  Each section re-publishes the machine-readable
-record (`RESULT_MIME`), so the last one in the notebook is the complete record.
+`before_parameters` notes the names that exist before the parameters cell, so that `start`
+sees exactly what the parameters cell and papermill's injected cell defined, and refuses a
+name it does not know.  `start` prepares everything (bad input fails here, before any
+change); every section is filled for GO and NO-GO alike, so the record shows what the kit
+read; `finish`, the last cell, raises on NO-GO or a stopped apply so that papermill exits
+non-zero.  Each section re-publishes the machine-readable record (`RESULT_MIME`), so the
+last one in the notebook is the complete record.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
+from pvequorum.errors import InputError
+from pvequorum.procedures.render import to_markdown
 from pvequorum.runbooks.core import (
     RESULT_MIME,
     RUNBOOKS,
@@ -21,6 +27,9 @@ from pvequorum.runbooks.core import (
     prepare,
     record,
 )
+from pvequorum.runbooks.params import RunbookParameterError, parameters_of
+
+_BEFORE = "_pvequorum_names_before_parameters"
 
 
 @dataclass
@@ -29,6 +38,22 @@ class Run:
 
     prepared: Prepared
     applied: list[dict[str, Any]] = field(default_factory=list)
+    final_status: str | None = None
+    stopped: str | None = None  # why apply stopped (a failed check, a step by hand)
+
+
+def before_parameters(namespace: dict[str, Any]) -> None:
+    namespace[_BEFORE] = frozenset(namespace) | {_BEFORE}
+
+
+def _given(name: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    """The names the parameters cell and papermill's injected cell defined, with values."""
+    before = namespace.get(_BEFORE)
+    if before is None:
+        raise RunbookParameterError("the runbook's first cell did not run", "notebook")
+    known = {p.name for p in parameters_of(name)}
+    given = {k: v for k, v in namespace.items() if k not in before}
+    return {k: v for k, v in given.items() if k in known or not k.startswith("_")}
 
 
 def _display(markdown: str, run: Run | None = None) -> None:
@@ -42,18 +67,43 @@ def _display(markdown: str, run: Run | None = None) -> None:
 def _publish(run: Run) -> None:
     from IPython.display import display
 
-    data = record(run.prepared, run.applied)
+    data = record(run.prepared, run.applied, run.final_status)
     display({RESULT_MIME: data, "text/plain": f"pvequorum result: {data['verdict']}"}, raw=True)
 
 
-def start(name: str, parameters: dict[str, Any]) -> Run:
-    """Validate the parameters and build the plan (collecting `pvecm status` live if asked)."""
-    params = Params.from_mapping(parameters)
-    live = None
-    if params.status_source == "live":
-        from pvequorum.runbooks.executors import executor_from
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: escaped, one line, no column break."""
+    return html.escape(" ".join(text.split())).replace("|", "\\|")
 
-        live = executor_from(params.executor).run(["pvecm", "status"]).output
+
+def _block(text: str) -> str:
+    """A fenced block that no content can close (longer fence than any run inside)."""
+    longest = max((len(r) for r in text.split("\n") if set(r) == {"`"}), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}text\n{text.rstrip()}\n{ticks}"
+
+
+def collect_status(params: Params) -> str:
+    """`pvecm status` through the executor, verbatim; a failure names the command."""
+    from pvequorum.runbooks.executors import executor_from
+
+    executor = executor_from(params.executor)
+    target = executor.for_host(params.node) if params.node else executor
+    result = target.run(["pvecm", "status"])
+    if result.returncode not in (0, 2):  # 2: not quorate, still a status (reference 5.2)
+        output = " | ".join(line for line in result.output.splitlines() if line.strip())
+        raise InputError(
+            f"`{result.shown}` on {target.label} failed with exit {result.returncode}: "
+            f"{output or '(no output)'}",
+            "parameter executor",
+        )
+    return result.output
+
+
+def start(name: str, namespace: dict[str, Any]) -> Run:
+    """Validate the parameters and build the plan (collecting `pvecm status` live if asked)."""
+    params = Params.from_mapping(name, _given(name, namespace))
+    live = collect_status(params) if params.status_source == "live" else None
     return Run(prepare(name, params, live))
 
 
@@ -65,73 +115,133 @@ def verdict(run: Run) -> None:
     prepared = run.prepared
     if prepared.go:
         _display(
-            f"## Verdict: GO\n\nMode: `{prepared.params.mode}`. Confirm token for apply mode: "
-            f"`{prepared.token}`.",
+            f"# Verdict: GO\n\n{html.escape(prepared.plan.summary)}\n\nMode: "
+            f"`{prepared.params.mode}`. Confirm token for apply mode: `{prepared.token}`",
             run,
         )
         return
-    reasons = "\n".join(f"- {r}" for r in prepared.reasons)
-    _display(f"## Verdict: NO-GO\n\n{reasons}", run)
-    raise RunbookNoGo(no_go_message(prepared))
+    reasons = "\n".join(f"- {html.escape(r)}" for r in prepared.reasons)
+    _display(
+        "# Verdict: NO-GO, nothing was changed\n\nWhy:\n\n"
+        f"{reasons}\n\nThe sections below show what the kit read and the plan it refused.",
+        run,
+    )
 
 
 def inputs(run: Run) -> None:
+    from IPython.display import display
+
+    from pvequorum.runbooks.figure import cluster_svg
+
     prepared = run.prepared
-    from pvequorum.procedures.simulate import running
-    from pvequorum.viz import cluster_figure
-
-    sim = running(prepared.cluster, prepared.up)
-    figure = cluster_figure(
-        {n.name: n.effective_votes for n in prepared.cluster.nodes},
-        sim.partitions(),
-        sim.views(),
-        title=f"cluster {prepared.cluster.name} as the runbook understood it",
-    )
-    import io
-
-    from IPython.display import Image, display
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
-    display(Image(buffer.getvalue()))
+    planned = prepared.planned
+    p = prepared.params
+    svg = cluster_svg(planned)
+    # Inline SVG (as HTML too): sharp, searchable text in the report, no matplotlib import.
+    display({"text/html": svg, "image/svg+xml": svg, "text/plain": "cluster drawing"}, raw=True)
+    rows = [
+        ("config", p.config_path or "(given as text)"),
+        (
+            "cluster",
+            f"{planned.cluster.name}, {len(planned.cluster.nodes)} nodes, "
+            f"config_version {planned.cluster.config_version}",
+        ),
+        ("Proxmox VE", f"{prepared.plan.pve_version} ({prepared.plan.stack})"),
+        (
+            "status",
+            {"live": f"collected live through {p.executor}"}.get(
+                p.status_source, p.status_path or ("pasted" if p.status_text else "none given")
+            ),
+        ),
+        ("nodes up", ", ".join(n for n in planned.cluster.names if n in planned.inp.state.up)),
+        ("confirmed down", p.confirmed_down or "none"),
+        ("how confirmed", p.confirmed_down_by or "not given"),
+        ("HA in use", "yes" if p.ha_in_use else "no"),
+        ("mode / executor", f"{p.mode} / {p.executor}"),
+    ]
+    table = "\n".join(f"| {k} | {_cell(v)} |" for k, v in rows)
     status = prepared.status_text or "(no pvecm status given)"
-    _display(f"**pvecm status as given:**\n\n```\n{status}\n```")
+    _display(
+        f"| input | as understood |\n|---|---|\n{table}\n\n**pvecm status as given:**\n\n"
+        + _block(status)
+    )
 
 
 def prechecks(run: Run) -> None:
-    prepared = run.prepared
-    rows = "\n".join(f"| {c} | {'ok' if ok else 'FAILED'} | {d} |" for c, ok, d in prepared.checks)
-    _display(f"| pre-check | result | detail |\n|---|---|---|\n{rows}", run)
+    rows = "\n".join(
+        f"| {_cell(row.check)} | **{row.result}** | {_cell(row.detail)} |"
+        for row in run.prepared.rows
+    )
+    _display(f"| pre-check | result | values compared |\n|---|---|---|\n{rows}", run)
 
 
 def plan(run: Run) -> None:
-    prepared = run.prepared
-    from pvequorum.procedures.render import to_markdown
+    _display(to_markdown(run.prepared.plan).replace("\n# ", "\n### ", 1))
 
-    _display(to_markdown(prepared.plan))
+
+def _manual_by(params: Params) -> dict[str, str]:
+    out = {"confirm": f"token {params.confirm}"}
+    if params.confirmed_down:
+        out["confirmed_down"] = f"{params.confirmed_down}, {params.confirmed_down_by}"
+    return out
 
 
 def apply(run: Run) -> None:
     prepared = run.prepared
+    if not prepared.go:
+        _display("Not applied: the verdict is NO-GO. Nothing was changed.", run)
+        return
     if prepared.params.mode != "apply":
         _display(
-            "Plan mode: nothing was changed. To apply, run again with "
-            f'`mode = "apply"` and `confirm = "{prepared.token}"`.'
+            "Plan mode: nothing was changed. To apply, run again with the same inputs and "
+            f"`-p mode apply -p confirm {prepared.token}`."
         )
         return
-    from pvequorum.runbooks.apply import apply_plan
+    from pvequorum.runbooks import apply as applying
     from pvequorum.runbooks.executors import executor_from
 
-    outcomes = apply_plan(prepared.plan, executor_from(prepared.params.executor))
-    run.applied = [o.to_dict() for o in outcomes]
-    lines = []
-    for o in outcomes:
-        lines.append(f"### {'ok' if o.ok else 'FAILED'}: {o.title}\n")
-        lines += [f"    {entry}" for entry in o.log]
-    _display("\n".join(lines) or "no steps to apply", run)
-    failed = [o for o in outcomes if not o.ok]
-    if failed:
-        raise RuntimeError(f"step failed: {failed[0].title}; rollback: {failed[0].rollback}")
+    executor = executor_from(prepared.params.executor)
+    elsewhere = applying.unreachable_steps(prepared.plan, executor)
+    if elsewhere:
+        run.stopped = (
+            f"the {executor.label} executor does not reach every host of this plan; nothing "
+            f"was changed. Run these steps there (or with executor ssh:HOST): "
+            + "; ".join(elsewhere)
+        )
+    else:
+        problem, result = applying.live_state_problem(
+            prepared.plan, prepared.planned.cluster, prepared.planned.inp.state, executor
+        )
+        if problem is not None:
+            run.stopped = f"nothing was changed: {problem}; plan again"
+            run.final_status = result.output
+        else:
+            outcomes = applying.apply_plan(prepared.plan, executor, _manual_by(prepared.params))
+            run.applied = [o.to_dict() for o in outcomes]
+            bad = next((o for o in outcomes if not o.ok), None)
+            if bad is not None:
+                run.stopped = f"step {bad.title!r}: {bad.result}; rollback: {bad.rollback}"
+            final = executor.for_host(prepared.plan.run_on).run(["pvecm", "status"])
+            run.final_status = final.output
+    _display(_applied_markdown(run), run)
+
+
+def _applied_markdown(run: Run) -> str:
+    out = []
+    if run.stopped:
+        out.append(f"**Stopped:** {html.escape(run.stopped)}\n")
+    for step in run.applied:
+        out.append(f"### {step['result']}: {html.escape(step['step'])}\n")
+        out.extend(f"- {html.escape(line)}" for line in step["log"])
+        for command in step["commands"]:
+            out.append(
+                f"\n`[{command['host']}] {command['command']}` exit {command['exit']}:\n\n"
+                + _block(command["output"] or "(no output)")
+            )
+        out.append("")
+    if run.final_status is not None:
+        out.append("**Final `pvecm status`:**\n\n" + _block(run.final_status))
+    return "\n".join(out) or "no steps to apply"
 
 
 def postchecks(run: Run) -> None:
@@ -142,7 +252,7 @@ def postchecks(run: Run) -> None:
             shown = "\n".join(step.postcheck.must_show) or "(exit status only)"
             lines.append(
                 f"**{step.title}**: `{' '.join(step.postcheck.command.argv)}` on "
-                f"{step.postcheck.command.on} must show:\n\n```\n{shown}\n```"
+                f"{step.postcheck.command.on} must show:\n\n{_block(shown)}"
             )
     _display("\n\n".join(lines) or "No post-checks for this plan.", run)
 
@@ -151,3 +261,16 @@ def rollback(run: Run) -> None:
     prepared = run.prepared
     lines = [f"- **{s.title}**: {s.rollback}" for s in prepared.plan.steps if s.rollback]
     _display("\n".join(lines) or "Nothing to roll back: this plan changes nothing.")
+
+
+class RunbookStopped(RunbookNoGo):
+    """Apply stopped before its end (a failed check, a step for another host or by hand)."""
+
+
+def finish(run: Run) -> None:
+    """The last cell: papermill must exit non-zero on NO-GO and on a stopped apply."""
+    if not run.prepared.go:
+        raise RunbookNoGo(no_go_message(run.prepared))
+    if run.stopped:
+        raise RunbookStopped(f"STOPPED: {run.stopped}")
+    _display(f"**Done.** Verdict {run.prepared.verdict}, mode {run.prepared.params.mode}.")

@@ -56,8 +56,24 @@ def _error_of(executed: Path) -> str | None:
     return None
 
 
+def _ipc_kernel_manager() -> type:
+    """A kernel manager on IPC sockets: the kernel's traffic never leaves this machine's
+    file system, and ipykernel does not warn about unencrypted TCP on every run."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(transport="ipc", **kwargs)
+
+    return IpcKernelManager
+
+
 def execute(name: str, parameters: dict[str, Any], output: str | Path) -> RunOutcome:
-    """Run the runbook under papermill; a NO-GO or a failure is returned, not raised."""
+    """Run the runbook under papermill; a NO-GO or a failure is returned, not raised.
+
+    Papermill marks a notebook that raised with a red banner; on a NO-GO or a stopped apply
+    that banner and the one-line error are removed, since the verdict at the top says it.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -70,13 +86,56 @@ def execute(name: str, parameters: dict[str, Any], output: str | Path) -> RunOut
             progress_bar=False,
             log_output=False,
             cwd=str(Path.cwd()),
+            kernel_manager_class=_ipc_kernel_manager(),
         )
         error = None
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
     if error is None and output.exists():
         error = _error_of(output)
+    if output.exists():
+        clean_verdict_errors(output)
     return RunOutcome(output, read_result(output) if output.exists() else None, error)
+
+
+VERDICT_ERRORS = ("RunbookNoGo", "RunbookStopped")
+
+
+def clean_verdict_errors(executed: str | Path) -> None:
+    """Drop papermill's error banner and turn a verdict's error output into plain text.
+
+    Only for our verdict exceptions: any other error (a crash) stays exactly as it is.
+    """
+    from papermill.execute import ERROR_MARKER_TAG
+
+    nb = nbformat.read(str(executed), as_version=4)
+    verdict_error = False
+    for cell in nb.cells:
+        outputs = cell.get("outputs", [])
+        for i, out in enumerate(outputs):
+            if out.get("output_type") == "error" and out.get("ename") in VERDICT_ERRORS:
+                verdict_error = True
+                outputs[i] = nbformat.v4.new_output(
+                    "stream", name="stdout", text=f"{out.get('evalue')}\n"
+                )
+            elif out.get("output_type") == "error":
+                return
+    if verdict_error:
+        nb.cells = [c for c in nb.cells if ERROR_MARKER_TAG not in c.metadata.get("tags", [])]
+        nbformat.write(nb, str(executed))
+
+
+# The verdict is the most visible element; commands and outputs are monospace and copyable.
+REPORT_CSS = """
+.jp-RenderedMarkdown h1 { font-size: 2.6em; padding: 0.3em 0.5em; color: #fff;
+  background: #D55E00; border-radius: 6px; }
+.jp-RenderedMarkdown h1[id^="Verdict:-GO"] { background: #009E73; }
+.jp-RenderedMarkdown code, .jp-RenderedMarkdown pre { font-family: 'DejaVu Sans Mono',
+  monospace; font-size: 0.95em; }
+.jp-RenderedMarkdown pre { background: #f4f4f4; padding: 0.6em; border-left: 4px solid #0072B2;
+  overflow-x: auto; }
+.jp-RenderedMarkdown pre code { background: none; }
+"""
 
 
 def write_html(executed: str | Path, report: str | Path) -> Path:
@@ -84,16 +143,15 @@ def write_html(executed: str | Path, report: str | Path) -> Path:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(executed), as_version=4)
-    nb.cells = [
-        c
-        for c in nb.cells
-        if "parameters" not in c.get("metadata", {}).get("tags", [])
-        and "injected-parameters" not in c.get("metadata", {}).get("tags", [])
-    ]
+    from papermill.execute import ERROR_MARKER_TAG
+
+    hidden = {"parameters", "injected-parameters", ERROR_MARKER_TAG}
+    nb.cells = [c for c in nb.cells if not hidden & set(c.get("metadata", {}).get("tags", []))]
     exporter = HTMLExporter(
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
     )
     body, _ = exporter.from_notebook_node(nb)
+    body = body.replace("</head>", f"<style>{REPORT_CSS}</style></head>", 1)
     report = Path(report)
     report.write_text(body, encoding="utf-8")
     return report

@@ -9,7 +9,7 @@
 # tie_breaker lowest). (reference 3.2, 10.13)
 set -eu
 
-TOKEN=877049e26b42
+TOKEN=7e9213da4142
 if [ "${1:-}" != "$TOKEN" ]; then
   echo "Read this script first, then run it as: sh $0 $TOKEN" >&2
   exit 2
@@ -51,6 +51,13 @@ manual() {
     echo 'stopped: manual step not confirmed' >&2
     exit 1
   fi
+}
+
+# links_down ID: corosync-cfgtool -s lists node ID, and on every link as disconnected.
+links_down() {
+  corosync-cfgtool -s | awk -v id="$1" '
+    $1 == "nodeid:" && $2 == id ":" { seen = 1; if ($3 != "disconnected") bad = 1 }
+    END { exit (seen && !bad) ? 0 : 1 }'
 }
 
 ROLLBACK='nothing has been changed yet'

@@ -7,7 +7,7 @@
 # incremented.
 set -eu
 
-TOKEN=7970ba00dd81
+TOKEN=6eff51e87291
 if [ "${1:-}" != "$TOKEN" ]; then
   echo "Read this script first, then run it as: sh $0 $TOKEN" >&2
   exit 2
@@ -49,6 +49,13 @@ manual() {
     echo 'stopped: manual step not confirmed' >&2
     exit 1
   fi
+}
+
+# links_down ID: corosync-cfgtool -s lists node ID, and on every link as disconnected.
+links_down() {
+  corosync-cfgtool -s | awk -v id="$1" '
+    $1 == "nodeid:" && $2 == id ":" { seen = 1; if ($3 != "disconnected") bad = 1 }
+    END { exit (seen && !bad) ? 0 : 1 }'
 }
 
 ROLLBACK='nothing has been changed yet'

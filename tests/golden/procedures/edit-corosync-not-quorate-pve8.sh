@@ -14,7 +14,7 @@
 # (inference). Make the one change, then check. (reference 4.4, 1.13)
 set -eu
 
-TOKEN=bdb696fd2445
+TOKEN=d8afc875ceec
 if [ "${1:-}" != "$TOKEN" ]; then
   echo "Read this script first, then run it as: sh $0 $TOKEN" >&2
   exit 2
@@ -56,6 +56,13 @@ manual() {
     echo 'stopped: manual step not confirmed' >&2
     exit 1
   fi
+}
+
+# links_down ID: corosync-cfgtool -s lists node ID, and on every link as disconnected.
+links_down() {
+  corosync-cfgtool -s | awk -v id="$1" '
+    $1 == "nodeid:" && $2 == id ":" { seen = 1; if ($3 != "disconnected") bad = 1 }
+    END { exit (seen && !bad) ? 0 : 1 }'
 }
 
 ROLLBACK='nothing has been changed yet'
@@ -110,6 +117,7 @@ step3_post() {
 echo '==> Step 3: Lower expected votes to 1 on pve1'
 ROLLBACK='Runtime only: expected votes grow back by themselves as the missing nodes rejoin (reference 1.4). To drop the lowered value at once run `corosync-cfgtool -R` on pve1 (a reload re-reads expected votes, reference 1.13); `pvecm expected` with a higher value is refused on a quorate node once quorum would exceed the votes present (reference 2.2).'
 poll 1 step3_pre || { echo 'pre-check of step 3 failed: still blocked with the votes the plan counted' >&2; exit 1; }
+links_down 2 || { echo 'pve2 (node id 2) is not disconnected on every link: alive?' >&2; exit 1; }
 pvecm expected 1
 poll 1 step3_post || { echo 'post-check of step 3 failed: quorate with the lowered value' >&2; exit 1; }
 

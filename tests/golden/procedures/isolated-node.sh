@@ -7,8 +7,9 @@
 # here.
 # BLOCKING: pve2, pve3 not confirmed down. They may be running in another partition with their
 # guests; lowering expected votes here would make both sides quorate (split brain). Power them
-# off or fence them, verify out of band, then plan again with --confirmed-down. (reference 7,
-# 10.19)
+# off or fence them, verify out of band, then plan again with them confirmed down (`pvequorum
+# plan restore-quorum --confirmed-down pve2,pve3`, or in a runbook `-p confirmed_down
+# pve2,pve3 -p confirmed_down_by HOW`). (reference 7, 10.19)
 # WARNING: The missing nodes (pve2, pve3) hold 2 votes: if they start while the network is
 # split, they are quorate on their own while this partition runs on expected 1 - split brain
 # (simulated). Keep them off until the network path to this partition is verified, or remove
@@ -17,6 +18,6 @@ set -eu
 
 cat >&2 <<'PVEQUORUM_BLOCKED'
 This plan is BLOCKED and changes nothing:
-- pve2, pve3 not confirmed down. They may be running in another partition with their guests; lowering expected votes here would make both sides quorate (split brain). Power them off or fence them, verify out of band, then plan again with --confirmed-down.
+- pve2, pve3 not confirmed down. They may be running in another partition with their guests; lowering expected votes here would make both sides quorate (split brain). Power them off or fence them, verify out of band, then plan again with them confirmed down (`pvequorum plan restore-quorum --confirmed-down pve2,pve3`, or in a runbook `-p confirmed_down pve2,pve3 -p confirmed_down_by HOW`).
 PVEQUORUM_BLOCKED
 exit 3

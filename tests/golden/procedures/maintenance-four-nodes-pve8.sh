@@ -6,7 +6,7 @@
 # Take pve4 down: the rest (pve1, pve2, pve3) stays quorate.
 set -eu
 
-TOKEN=db714cc338bc
+TOKEN=0857895cea5a
 if [ "${1:-}" != "$TOKEN" ]; then
   echo "Read this script first, then run it as: sh $0 $TOKEN" >&2
   exit 2
@@ -48,6 +48,13 @@ manual() {
     echo 'stopped: manual step not confirmed' >&2
     exit 1
   fi
+}
+
+# links_down ID: corosync-cfgtool -s lists node ID, and on every link as disconnected.
+links_down() {
+  corosync-cfgtool -s | awk -v id="$1" '
+    $1 == "nodeid:" && $2 == id ":" { seen = 1; if ($3 != "disconnected") bad = 1 }
+    END { exit (seen && !bad) ? 0 : 1 }'
 }
 
 ROLLBACK='nothing has been changed yet'

@@ -10,7 +10,7 @@
 # relying on it. (reference 1.13, 4.4, 10.4)
 set -eu
 
-TOKEN=1c314b1f64b6
+TOKEN=7d288ed73c2d
 if [ "${1:-}" != "$TOKEN" ]; then
   echo "Read this script first, then run it as: sh $0 $TOKEN" >&2
   exit 2
@@ -52,6 +52,13 @@ manual() {
     echo 'stopped: manual step not confirmed' >&2
     exit 1
   fi
+}
+
+# links_down ID: corosync-cfgtool -s lists node ID, and on every link as disconnected.
+links_down() {
+  corosync-cfgtool -s | awk -v id="$1" '
+    $1 == "nodeid:" && $2 == id ":" { seen = 1; if ($3 != "disconnected") bad = 1 }
+    END { exit (seen && !bad) ? 0 : 1 }'
 }
 
 ROLLBACK='nothing has been changed yet'
