@@ -187,3 +187,44 @@ def test_a_widget_that_does_not_render_is_detected(tmp_path: Path, browser: obje
             assert any("pvequorum-no-such-module" in e for e in watched.errors), watched.errors
         finally:
             _finish(page, "broken-widget-detected")
+
+
+def test_no_go_report_shows_the_verdict_without_scrolling(tmp_path: Path, browser: object) -> None:
+    """Issue 12: a correct NO-GO is a verdict, not a crash, and it is the first thing seen."""
+    from pvequorum.examples import example_path
+    from pvequorum.runbooks.runner import execute, write_html
+
+    out = tmp_path / "nogo.ipynb"
+    params = {
+        "config_path": str(example_path("two-node-corosync.conf")),
+        "status_path": str(example_path("two-node-one-down.pvecm-status.txt")),
+    }
+    assert execute("restore-quorum", params, out).result["verdict"] == "NO-GO"
+    report = write_html(out, tmp_path / "nogo.html")
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1280, "height": 720})
+    watched = watch(page)
+    page.goto(report.as_uri())
+    verdict = page.locator("h1", has_text="Verdict: NO-GO")
+    box = verdict.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 720, box
+    # the most visible element: larger type than any other heading on the page
+    sizes = page.evaluate(
+        "() => [...document.querySelectorAll('h1,h2,h3')].map(h => "
+        "[h.textContent, parseFloat(getComputedStyle(h).fontSize)])"
+    )
+    verdict_size = next(size for text, size in sizes if "Verdict: NO-GO" in text)
+    assert all(size < verdict_size for text, size in sizes if "Verdict: NO-GO" not in text)
+    text = page.locator("body").inner_text()
+    for absent in ("An Exception was encountered", "Traceback", "RunbookNoGo"):
+        assert absent not in text
+    for section in ("Inputs as understood", "Pre-checks", "The plan", "BLOCKING"):
+        assert section in text
+    assert page.locator("svg text", has_text="NOT quorate").count() == 1
+    # commands are monospace
+    family = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.jp-RenderedMarkdown pre')).fontFamily"
+    )
+    assert "mono" in family.lower()
+    screenshot(page, "runbook-no-go-report")
+    _assert_clean(watched)

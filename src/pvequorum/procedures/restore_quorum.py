@@ -127,7 +127,7 @@ def expected_step(inp: PlanInput) -> tuple[Step | None, list[Danger], int | None
         return None, dangers, None
     if inp.facts.ha_resources:
         dangers.append(ha_self_fence_danger(node))
-    dangers.append(reload_danger(stack))
+    dangers.append(reload_danger(stack, two_node=_two_node_applies(before)))
     after_view = view_of(after, node)
     waiting = (
         f" It waits for all nodes (WaitForAll after a start without {', '.join(missing_of(inp))})"
@@ -159,6 +159,11 @@ def expected_step(inp: PlanInput) -> tuple[Step | None, list[Danger], int | None
         peers_down=_peers_to_check(inp),
     )
     return step, dangers, votes
+
+
+def _two_node_applies(view: NodeView) -> bool:
+    """two_node holds quorum at 1 while at most two nodes are members (reference 1.5)."""
+    return "2Node" in view.flags and len(view.members) <= 2
 
 
 def _peers_to_check(inp: PlanInput) -> tuple[tuple[str, int], ...]:
@@ -238,7 +243,7 @@ def _analyse(inp: PlanInput) -> _Draft:
                 f" It is quorate only because expected votes were lowered at runtime to "
                 f"{before.expected_votes}."
             )
-            draft.dangers.append(reload_danger(stack))
+            draft.dangers.append(reload_danger(stack, two_node=_two_node_applies(before)))
         if before.total_votes > 1 and stack == "corosync":
             draft.dangers.append(
                 Danger(

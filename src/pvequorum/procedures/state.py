@@ -105,7 +105,9 @@ class ClusterState:
         both = up_set & down
         if both:
             raise InputError(
-                f"node(s) {', '.join(sorted(both))} cannot be both up and confirmed down"
+                f"node(s) {', '.join(sorted(both))} cannot be both up and confirmed down: the "
+                "status shows them as members; the state changed or the confirmation is "
+                "wrong, so plan again from the current status"
             )
         if local is None and statuses:
             local = statuses[0].node

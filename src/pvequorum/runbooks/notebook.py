@@ -176,7 +176,9 @@ def prechecks(run: Run) -> None:
 
 
 def plan(run: Run) -> None:
-    _display(to_markdown(run.prepared.plan).replace("\n# ", "\n### ", 1))
+    markdown = to_markdown(run.prepared.plan)
+    # the plan's title one level down: the verdict stays the only top-level heading
+    _display("### " + markdown[2:] if markdown.startswith("# ") else markdown)
 
 
 def _manual_by(params: Params) -> dict[str, str]:
@@ -213,7 +215,8 @@ def apply(run: Run) -> None:
             prepared.plan, prepared.planned.cluster, prepared.planned.inp.state, executor
         )
         if problem is not None:
-            run.stopped = f"nothing was changed: {problem}; plan again"
+            again = "" if "plan again" in problem else "; plan again"
+            run.stopped = f"nothing was changed: {problem}{again}"
             run.final_status = result.output
         else:
             outcomes = applying.apply_plan(prepared.plan, executor, _manual_by(prepared.params))

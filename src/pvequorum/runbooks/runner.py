@@ -7,6 +7,7 @@ and starts with the verdict.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,10 +148,15 @@ def write_html(executed: str | Path, report: str | Path) -> Path:
 
     hidden = {"parameters", "injected-parameters", ERROR_MARKER_TAG}
     nb.cells = [c for c in nb.cells if not hidden & set(c.get("metadata", {}).get("tags", []))]
+    for cell in nb.cells:  # the machine-readable record stays in the notebook, not the page
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs if RESULT_MIME not in o.get("data", {})]
     exporter = HTMLExporter(
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
     )
     body, _ = exporter.from_notebook_node(nb)
+    # A record needs no script: none is kept (no CDN loads offline, nothing to execute).
+    body = re.sub(r"<script\b.*?</script>", "", body, flags=re.DOTALL | re.IGNORECASE)
     body = body.replace("</head>", f"<style>{REPORT_CSS}</style></head>", 1)
     report = Path(report)
     report.write_text(body, encoding="utf-8")
