@@ -59,7 +59,7 @@ CASES = {
         {"config_text": COROSYNC_2, "status_path": STATUS},
         "not confirmed down",
     ),
-    "two-node-mode": (
+    "two-node": (
         {"config_text": COROSYNC_2, "up": "pve1,pve2"},
         {"config_text": COROSYNC_3, "up": "pve1,pve2,pve3"},
         "two",
@@ -74,7 +74,7 @@ CASES = {
         },
         "online",
     ),
-    "node-maintenance": (
+    "maintenance": (
         {"config_text": COROSYNC_3, "up": "pve1,pve2,pve3", "maintenance_node": "pve3"},
         {
             "config_text": COROSYNC_2,
@@ -84,7 +84,7 @@ CASES = {
         },
         "HA",
     ),
-    "edit-corosync-conf": (
+    "edit-corosync": (
         {
             "config_text": COROSYNC_2,
             "up": "pve1,pve2",
@@ -252,9 +252,9 @@ def test_apply_restore_quorum_and_two_node_mode_on_the_real_lab(tmp_path: Path) 
             "executor": "lab:pvq196:pve1",
             "node": "pve1",
         }
-        token = execute("two-node-mode", params, tmp_path / "t.ipynb").result["confirm_token"]
+        token = execute("two-node", params, tmp_path / "t.ipynb").result["confirm_token"]
         applied = execute(
-            "two-node-mode", {**params, "mode": "apply", "confirm": token}, tmp_path / "ta.ipynb"
+            "two-node", {**params, "mode": "apply", "confirm": token}, tmp_path / "ta.ipynb"
         )
         assert applied.error is None, applied.error
         assert applied.result["applied"] and all(

@@ -450,3 +450,27 @@ def test_unreachable_ssh_shows_sshs_own_message(tmp_path: Path) -> None:
 def test_no_go_plan_markdown_is_unchanged_by_runbook_headings() -> None:
     plan = build_plan("restore-quorum", make_plan(request(statuses=(("s", CRASHED),))).inp)
     assert plan.blocked and "BLOCKED" in to_markdown(plan)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("maintenance", {"config_text": "THREE", "up": "pve1,pve2,pve3",
+                              "maintenance_node": "pve2"}),
+        ("add-qdevice", {"config_text": "PLAIN", "up": "pve1,pve2",
+                         "qdevice_host": "192.0.2.50"}),
+    ],
+)
+def test_apply_with_the_local_executor_runs_nothing_meant_elsewhere(
+    tmp_path: Path, name: str, params: dict
+) -> None:
+    """The machine running the runbook is not pve2 nor the QNetd host: nothing runs."""
+    three = PLAIN_CONF.replace("nodelist {", "nodelist {\n  node {\n    name: pve3\n"
+                               "    nodeid: 3\n    quorum_votes: 1\n"
+                               "    ring0_addr: 10.213.20.3\n  }")
+    params = {**params, "config_text": three if params["config_text"] == "THREE" else PLAIN_CONF}
+    token = execute(name, params, tmp_path / "p.ipynb").result["confirm_token"]
+    run = execute(name, {**params, "mode": "apply", "confirm": token}, tmp_path / "a.ipynb")
+    assert run.error and run.error.startswith("RunbookStopped")
+    assert "does not reach every host" in run.error and "nothing was changed" in run.error
+    assert run.result["applied"] == []

@@ -6,6 +6,8 @@ Every error caused by what a user gave us (a file, a scenario, a parameter) is a
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 
 class PvequorumError(Exception):
     """Base of all errors the kit raises on purpose."""
@@ -22,3 +24,17 @@ class InputError(PvequorumError, ValueError):
 
 class PrerequisiteError(PvequorumError):
     """Something outside the kit is missing (root, the corosync package, a running lab)."""
+
+
+class ExitStatus(IntEnum):
+    """The exit status of every `pvequorum` command, and of the shell scripts plans print.
+
+    0 done or GO; 1 findings (`config check` found errors) or an unexpected failure of a
+    runbook; 2 bad input, nothing executed; 3 NO-GO, a blocked plan, or an apply that
+    stopped before its end.
+    """
+
+    OK = 0
+    FINDINGS = 1
+    BAD_INPUT = 2
+    NO_GO = 3

@@ -155,25 +155,25 @@ def parse_status(text: str, source: str = "<status>") -> QuorumStatus:
     if unknown:
         raise StatusParseError(f"unknown flag(s) {', '.join(unknown)}", source)
 
-    def number(label: str) -> int | None:
+    def field_int(label: str) -> int | None:
         value = fields.get(label, "").strip()
         return _int(value, source, label) if value else None
 
     qdev_rows = [m for m in members if m.nodeid == 0]
     return QuorumStatus(
         quorate=quorate,
-        expected_votes=number("Expected votes"),
-        highest_expected=number("Highest expected"),
-        total_votes=number("Total votes"),
-        quorum=number("Quorum"),
+        expected_votes=field_int("Expected votes"),
+        highest_expected=field_int("Highest expected"),
+        total_votes=field_int("Total votes"),
+        quorum=field_int("Quorum"),
         flags=flags,
         members=tuple(members),
-        node_id=number("Node ID"),
+        node_id=field_int("Node ID"),
         ring_id=fields.get("Ring ID", "").strip() or None,
-        nodes=number("Nodes"),
+        nodes=field_int("Nodes"),
         provider=fields.get("Quorum provider", "").strip() or None,
         cluster_name=fields.get("Name", "").strip() or None,
-        config_version=number("Config Version"),
+        config_version=field_int("Config Version"),
         transport=fields.get("Transport", "").strip() or None,
         qdevice_votes=qdev_rows[0].votes if qdev_rows else None,
     )
@@ -192,7 +192,7 @@ def _parse_cman(text: str, source: str) -> QuorumStatus:
             )
         fields[label.strip()] = value.strip()
 
-    def number(label: str) -> int | None:
+    def field_int(label: str) -> int | None:
         value = fields.get(label, "")
         return _int(value, source, label) if value else None
 
@@ -200,17 +200,17 @@ def _parse_cman(text: str, source: str) -> QuorumStatus:
     flags = tuple(f for f in fields.get("Flags", "").split() if f)
     return QuorumStatus(
         quorate=bool(quorum_line) and "Activity blocked" not in quorum_line,
-        expected_votes=number("Expected votes"),
+        expected_votes=field_int("Expected votes"),
         highest_expected=None,
-        total_votes=number("Total votes"),
-        quorum=number("Quorum"),
+        total_votes=field_int("Total votes"),
+        quorum=field_int("Quorum"),
         flags=flags,
         members=(),
-        node_id=number("Node ID"),
-        nodes=number("Nodes"),
+        node_id=field_int("Node ID"),
+        nodes=field_int("Nodes"),
         cluster_name=fields.get("Cluster Name") or None,
-        config_version=number("Config Version"),
-        qdevice_votes=number("Quorum device votes"),
+        config_version=field_int("Config Version"),
+        qdevice_votes=field_int("Quorum device votes"),
         stack="cman",
         extra={k: v for k, v in fields.items() if k in ("Node name", "Node votes")},
     )

@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from pvequorum.errors import InputError, PrerequisiteError
+from pvequorum.errors import ExitStatus, InputError, PrerequisiteError
 
 # Modules under pvequorum.cli that each register one or more subcommands.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
@@ -25,7 +25,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "dashboard",
 )
 
-EXIT_USAGE = 2
+EXIT_USAGE = ExitStatus.BAD_INPUT
 
 
 class _Parser(argparse.ArgumentParser):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pvequorum.procedures import PLAN_KINDS
-from pvequorum.procedures.render import EXIT_BLOCKED, render
+from pvequorum.errors import ExitStatus
+from pvequorum.procedures import PLAN_ALIASES, PLAN_KINDS
+from pvequorum.procedures.render import render
 from pvequorum.textio import read_input
 
 FORMATS = ("md", "sh", "json")
@@ -23,7 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Build a version-aware procedure (checks, commands, expected results, "
         "rollback, dangers) for a cluster config and the current state.",
     )
-    p.add_argument("kind", choices=PLAN_KINDS, help="which procedure")
+    p.add_argument(
+        "kind",
+        choices=(*PLAN_KINDS, *PLAN_ALIASES),
+        metavar="KIND",
+        help=f"which procedure: {', '.join(PLAN_KINDS)}",
+    )
     p.add_argument("--config", required=True, help="corosync.conf or cluster.conf")
     p.add_argument("--status", action="append", default=[], help="`pvecm status` output file")
     p.add_argument("--up", help="nodes up in this partition, comma separated")
@@ -57,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             config_where=args.config,
             pve_version=args.pve_version,
             statuses=tuple((p, _read(p, "status")) for p in args.status),
-            up=tuple(_names(args.up)) if args.up is not None else None,
+            up=tuple(_names(args.up) or ()) if args.up is not None else None,
             confirmed_down=tuple(_names(args.confirmed_down) or []),
             node=args.node,
             ha_resources=args.ha,
@@ -66,4 +72,4 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     sys.stdout.write(render(planned.plan, args.format))
-    return EXIT_BLOCKED if planned.plan.blocked else 0
+    return ExitStatus.NO_GO if planned.plan.blocked else ExitStatus.OK

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pvequorum.errors import InputError
+from pvequorum.errors import ExitStatus, InputError
 from pvequorum.examples import example_path
 from pvequorum.textio import read_input
 
-EXIT_NO_GO = 3
+EXIT_NO_GO = ExitStatus.NO_GO
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -98,13 +98,16 @@ def _print_result(result: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pvequorum.runbooks.core import RUNBOOKS, Params, prepare
+    from pvequorum.runbooks.core import RUNBOOK_ALIASES, RUNBOOKS, Params, prepare, runbook_name
     from pvequorum.runbooks.notebook import collect_status
 
     if args.name == "list":
         for name, (_, purpose) in RUNBOOKS.items():
             print(f"{name:20} {purpose}")
+        for old, new in RUNBOOK_ALIASES.items():
+            print(f"{old:20} old name of {new}")
         return 0
+    args.name = runbook_name(args.name)
     params = _parameters(args)
     # Validate before papermill starts a kernel: bad input never reaches a change.
     parsed = Params.from_mapping(args.name, params)
@@ -124,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(outcome.error.partition(": ")[2])
     if outcome.error and verdict != "NO-GO" and not stopped:
         print(f"error: {outcome.error}", file=sys.stderr)
-        return 1
+        return ExitStatus.FINDINGS
     if stopped:
         print(outcome.error, file=sys.stderr)
-    return EXIT_NO_GO if verdict == "NO-GO" or stopped else 0
+    return EXIT_NO_GO if verdict == "NO-GO" or stopped else ExitStatus.OK

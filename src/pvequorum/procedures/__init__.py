@@ -36,6 +36,12 @@ PLAN_KINDS: tuple[str, ...] = (
     "maintenance",
     "separate-node",
 )
+# Older names of the same procedures (the runbooks' former names); still accepted.
+PLAN_ALIASES = {
+    "two-node-mode": "two-node",
+    "node-maintenance": "maintenance",
+    "edit-corosync-conf": "edit-corosync",
+}
 
 
 def build_plan(
@@ -51,6 +57,7 @@ def build_plan(
     A config that keeps corosync (or cman) from starting is refused before any plan looks
     at it: nothing can be simulated, and no procedure helps before the config is fixed.
     """
+    kind = PLAN_ALIASES.get(kind, kind)
     if kind not in PLAN_KINDS:
         raise InputError(f"unknown plan {kind!r}; plans: {', '.join(PLAN_KINDS)}")
     basis = inputs_digest(kind, inp, node=node, qdevice_host=qdevice_host, new_text=new_text)
@@ -139,6 +146,7 @@ def _refused(kind: str, inp: PlanInput, dangers: tuple[Danger, ...], summary: st
 
 
 __all__ = [
+    "PLAN_ALIASES",
     "PLAN_KINDS",
     "Check",
     "ClusterState",

@@ -98,6 +98,12 @@ def node_status(
                 f"{', '.join(cluster.names)}",
                 where,
             )
+    if local is None and not parsed.members:
+        raise InputError(
+            "the status has no 'Membership information' table: paste the whole output of "
+            "`pvecm status`",
+            where,
+        )
     if local is None:
         raise InputError("the status does not mark a local node", where)
     if parsed.nodes is not None and parsed.stack == "corosync" and parsed.nodes != len(members):

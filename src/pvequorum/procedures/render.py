@@ -17,9 +17,10 @@ import re
 import shlex
 import textwrap
 
+from pvequorum.errors import ExitStatus
 from pvequorum.procedures.plan import Check, Command, Danger, Plan, Step
 
-EXIT_BLOCKED = 3
+EXIT_BLOCKED = int(ExitStatus.NO_GO)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 

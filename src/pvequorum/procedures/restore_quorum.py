@@ -40,9 +40,9 @@ def build(inp: PlanInput) -> Plan:
         stack=inp.cluster.stack,
         cluster_name=inp.cluster.name,
         run_on=inp.run_node,
-        steps=plan.steps,
-        dangers=plan.dangers,
-        options=plan.options,
+        steps=tuple(plan.steps),
+        dangers=tuple(plan.dangers),
+        options=tuple(plan.options),
         facts=_facts(inp),
     )
 

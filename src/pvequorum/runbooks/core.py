@@ -24,23 +24,23 @@ from pvequorum.textio import read_input
 
 RESULT_MIME = "application/vnd.pvequorum.result+json"
 
-# runbook name -> (plan kind, purpose)
+# runbook name (the plan kind: one name per procedure) -> (plan kind, purpose)
 RUNBOOKS: dict[str, tuple[str, str]] = {
     "restore-quorum": (
         "restore-quorum",
         "Make a surviving partition quorate again with `pvecm expected N`, only when it is safe.",
     ),
-    "two-node-mode": (
+    "two-node": (
         "two-node",
         "Switch a two-node cluster to two-node mode (cman: the source article's cluster.conf "
         "edit; corosync: `two_node: 1`).",
     ),
     "add-qdevice": ("add-qdevice", "Add a QDevice (corosync-qnetd) as a third vote."),
-    "node-maintenance": (
+    "maintenance": (
         "maintenance",
         "Take one node down for maintenance: does the rest stay quorate, and what to do if not.",
     ),
-    "edit-corosync-conf": (
+    "edit-corosync": (
         "edit-corosync",
         "Change /etc/pve/corosync.conf (or cluster.conf) the documented safe way.",
     ),
@@ -56,6 +56,23 @@ CLI_TO_PARAMETER = {
     "--status": "parameter status_path",
     "--qdevice-host": "parameter qdevice_host",
 }
+
+
+# The names runbooks had before they took their plan's name; still accepted.
+RUNBOOK_ALIASES = {
+    "two-node-mode": "two-node",
+    "node-maintenance": "maintenance",
+    "edit-corosync-conf": "edit-corosync",
+}
+
+
+def runbook_name(name: str) -> str:
+    """The runbook's name, old names resolved; an unknown name is bad input."""
+    name = RUNBOOK_ALIASES.get(name, name)
+    if name not in RUNBOOKS:
+        known = ", ".join([*RUNBOOKS, *RUNBOOK_ALIASES])
+        raise RunbookParameterError(f"unknown runbook {name!r}; runbooks: {known}")
+    return name
 
 
 class RunbookNoGo(Exception):
@@ -93,10 +110,7 @@ class Params:
 
     @classmethod
     def from_mapping(cls, runbook: str, raw: dict[str, Any]) -> Params:
-        if runbook not in RUNBOOKS:
-            raise RunbookParameterError(
-                f"unknown runbook {runbook!r}; runbooks: {', '.join(RUNBOOKS)}"
-            )
+        runbook = runbook_name(runbook)
         params = cls(**schema.parse(runbook, raw))  # type: ignore[arg-type]
         if bool(params.config_path) == bool(params.config_text):
             raise RunbookParameterError(
@@ -198,6 +212,7 @@ def request_of(name: str, params: Params, live_status: str | None = None) -> Pla
 
 def prepare(name: str, params: Params, live_status: str | None = None) -> Prepared:
     """Parameters -> config, status, plan, verdict.  Bad parameters raise before any change."""
+    name = runbook_name(name)
     try:
         planned = make_plan(request_of(name, params, live_status))
     except RunbookParameterError:

@@ -28,14 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pvequorum.errors import InputError, PvequorumError
+from pvequorum.errors import InputError
 from pvequorum.model import is_hostname
 
 TIMEOUT_S = 300
 
 
-class Unreachable(PvequorumError):
-    """A step names a host this executor does not reach."""
+class Unreachable(InputError):
+    """A step names a host this executor does not reach (the executor chosen is wrong)."""
 
 
 @dataclass(frozen=True)

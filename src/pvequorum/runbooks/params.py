@@ -79,13 +79,14 @@ PARAMETERS: tuple[Param, ...] = (
     Param(
         "qdevice_host", "text", "", "IP address of the external QNetd host", only=("add-qdevice",)
     ),
-    Param("maintenance_node", "text", "", "the node to take down", only=("node-maintenance",)),
-    Param("new_config_path", "text", "", "the edited file", only=("edit-corosync-conf",)),
-    Param("new_config_text", "text", "", "the edited file's text", only=("edit-corosync-conf",)),
+    Param("maintenance_node", "text", "", "the node to take down", only=("maintenance",)),
+    Param("new_config_path", "text", "", "the edited file", only=("edit-corosync",)),
+    Param("new_config_text", "text", "", "the edited file's text", only=("edit-corosync",)),
 )
 
 
 def parameters_of(runbook: str) -> tuple[Param, ...]:
+    """The parameters of `runbook` (its plan kind's name)."""
     return tuple(p for p in PARAMETERS if not p.only or runbook in p.only)
 
 

@@ -15,14 +15,13 @@ from typing import Any
 import nbformat
 
 from pvequorum.errors import InputError
-from pvequorum.runbooks.core import RESULT_MIME, RUNBOOKS
+from pvequorum.runbooks.core import RESULT_MIME, runbook_name
 
 RUNBOOK_DIR = Path(__file__).resolve().parents[3] / "notebooks" / "runbooks"
 
 
 def runbook_path(name: str) -> Path:
-    if name not in RUNBOOKS:
-        raise InputError(f"unknown runbook {name!r}; runbooks: {', '.join(RUNBOOKS)}")
+    name = runbook_name(name)
     path = RUNBOOK_DIR / f"{name}.ipynb"
     if not path.exists():
         raise InputError(f"runbook notebook missing: {path} (run from a project checkout)")
