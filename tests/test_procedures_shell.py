@@ -116,12 +116,17 @@ def _run_remove_qdevice(tmp_path: Path, after_lines: tuple[str, ...] | None):
     bin_dir.mkdir()
     log = tmp_path / "log"
     shown = "\n".join(after).replace("'", "")
+    before = "\n".join(plan.steps[0].postcheck.must_show).replace("'", "")
+    removed = tmp_path / "removed"
     _stub(bin_dir, "hostname", "echo pve1\n")
     _stub(bin_dir, "sleep", "exit 0\n")  # the post-check polls 30 times
-    _stub(
+    _stub(  # a stateful pvecm: the QDevice's vote until `pvecm qdevice remove` ran
         bin_dir,
         "pvecm",
-        f'echo "pvecm $*" >> {log}\nif [ "$1" = status ]; then printf "%s\\n" \'{shown}\'; fi\n',
+        f'echo "pvecm $*" >> {log}\n'
+        f'if [ "$1" = qdevice ]; then touch {removed}; fi\n'
+        f'if [ "$1" = status ] && [ -e {removed} ]; then printf "%s\\n" \'{shown}\'; fi\n'
+        f'if [ "$1" = status ] && [ ! -e {removed} ]; then printf "%s\\n" \'{before}\'; fi\n',
     )
     path = tmp_path / "plan.sh"
     path.write_text(script)
@@ -135,7 +140,13 @@ def _run_remove_qdevice(tmp_path: Path, after_lines: tuple[str, ...] | None):
 def test_script_runs_steps_and_checks(tmp_path):
     result, log = _run_remove_qdevice(tmp_path, None)
     assert result.returncode == 0, result.stderr
-    assert log.splitlines() == ["pvecm status", "pvecm qdevice remove", "pvecm status"]
+    # status shown, status checked (every node online), the removal, the post-check
+    assert log.splitlines() == [
+        "pvecm status",
+        "pvecm status",
+        "pvecm qdevice remove",
+        "pvecm status",
+    ]
     assert "all steps passed" in result.stdout
 
 

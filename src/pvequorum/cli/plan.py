@@ -34,7 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--status", action="append", default=[], help="`pvecm status` output file")
     p.add_argument("--up", help="nodes up in this partition, comma separated")
     p.add_argument("--confirmed-down", default="", help="missing nodes confirmed powered off")
-    p.add_argument("--pve-version", required=True, help="Proxmox VE version, e.g. 3.4 or 8.2")
+    p.add_argument(
+        "--pve-version",
+        default="",
+        help="Proxmox VE version, e.g. 3.4 or 8.2 (default: decided from the evidence where "
+        "the procedure does not depend on it)",
+    )
+    p.add_argument("--pveversion", metavar="FILE", help="`pveversion -v` output of the node")
     p.add_argument("--node", help="the node a plan is about (maintenance, separate-node)")
     p.add_argument("--qdevice-host", help="IP address of the QNetd host (add-qdevice)")
     p.add_argument("--new-config", help="the edited file (edit-corosync)")
@@ -69,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
             ha_resources=args.ha,
             qdevice_host=args.qdevice_host,
             new_text=_read(args.new_config, "new config") if args.new_config else None,
+            pveversion_text=_read(args.pveversion, "pveversion") if args.pveversion else None,
+            pveversion_where=args.pveversion or "pveversion",
         )
     )
     sys.stdout.write(render(planned.plan, args.format))

@@ -20,8 +20,8 @@ from pvequorum.procedures import (
     separate_node,
     two_node,
 )
-from pvequorum.procedures.common import startup_dangers
-from pvequorum.procedures.evidence import evidence_refusal
+from pvequorum.procedures.common import startup_dangers, status_check
+from pvequorum.procedures.evidence import Mismatch, evidence_refusal, situation_of
 from pvequorum.procedures.plan import Check, Command, Danger, Plan, Step
 from pvequorum.procedures.render import confirm_token, to_json, to_markdown, to_shell
 from pvequorum.procedures.state import ClusterState, Facts, NodeStatus, PlanInput
@@ -36,6 +36,9 @@ PLAN_KINDS: tuple[str, ...] = (
     "maintenance",
     "separate-node",
 )
+# Changes planned ahead of time, with every node up: without a status they assume all
+# nodes up, and their first step checks that on the node.
+AHEAD_OF_TIME = frozenset({"two-node", "add-qdevice", "remove-qdevice", "edit-corosync"})
 # Older names of the same procedures (the runbooks' former names); still accepted.
 PLAN_ALIASES = {
     "two-node-mode": "two-node",
@@ -61,9 +64,35 @@ def build_plan(
     if kind not in PLAN_KINDS:
         raise InputError(f"unknown plan {kind!r}; plans: {', '.join(PLAN_KINDS)}")
     basis = inputs_digest(kind, inp, node=node, qdevice_host=qdevice_host, new_text=new_text)
-    return dataclasses.replace(
-        _build(kind, inp, node=node, qdevice_host=qdevice_host, new_text=new_text), basis=basis
+    plan = _build(kind, inp, node=node, qdevice_host=qdevice_host, new_text=new_text)
+    return dataclasses.replace(_check_assumption(plan, inp), basis=basis)
+
+
+def _check_assumption(plan: Plan, inp: PlanInput) -> Plan:
+    """Without a status the plan stands on an assumption (the nodes given as up, or all of
+    them for a change planned ahead of time): its first step checks it on the node, so a
+    wrong assumption stops the run before anything changes."""
+    if inp.state.status or plan.blocked or not plan.steps or plan.kind not in AHEAD_OF_TIME:
+        return plan
+    first = plan.steps[0]
+    if any(
+        c is not None and c.command.argv == ("pvecm", "status")
+        for c in (first.precheck, first.postcheck)
+    ):
+        return plan  # the plan checks the nodes first already (add-qdevice: all online)
+    situation = situation_of(inp.cluster, inp.state)
+    if isinstance(situation, Mismatch):  # pragma: no cover - no status, no mismatch
+        return plan
+    node = inp.run_node
+    up = ", ".join(n for n in inp.cluster.names if n in inp.state.up)
+    check = Step(
+        title=f"Check that the cluster is as assumed on {node}",
+        why=f"No pvecm status was given: this plan assumes {up} up as one quorate "
+        "partition. The check stops here if the node shows anything else (reference 5.1).",
+        references=("5.1",),
+        precheck=status_check(node, situation.view(), inp.cluster.stack, "as the plan assumes"),
     )
+    return dataclasses.replace(plan, steps=(check, *plan.steps))
 
 
 def inputs_digest(kind: str, inp: PlanInput, **arguments: str | None) -> str:

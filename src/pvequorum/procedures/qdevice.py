@@ -269,6 +269,12 @@ def build_remove(inp: PlanInput) -> Plan:
                 why="`pvecm qdevice remove` needs every node online (reference 3.3).",
                 references=("3.3",),
                 commands=(status_command(node),),
+                postcheck=status_check(
+                    node,
+                    view_of(simulate.running(c, c.names), node),
+                    c.stack,
+                    "all nodes members, with the QDevice's vote",
+                ),
             ),
             Step(
                 title="Remove the QDevice",

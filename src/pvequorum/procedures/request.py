@@ -8,16 +8,24 @@ Everything here raises `InputError` on contradictions, before any plan exists.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 
+from pvequorum.errors import InputError
 from pvequorum.model import Cluster
-from pvequorum.procedures import build_plan
+from pvequorum.procedures import AHEAD_OF_TIME, build_plan
 from pvequorum.procedures.confedit import cluster_of, transport_of
 from pvequorum.procedures.evidence import EvidenceRow, evidence_rows, situation_of
 from pvequorum.procedures.livestatus import node_status
-from pvequorum.procedures.plan import Plan
+from pvequorum.procedures.plan import Danger, Plan
 from pvequorum.procedures.state import ClusterState, Facts, PlanInput
-from pvequorum.procedures.version import PveVersion
+from pvequorum.procedures.version import (
+    CANDIDATES,
+    PveVersion,
+    from_pveversion,
+    generations_of,
+)
 
 
 @dataclass(frozen=True)
@@ -25,7 +33,7 @@ class PlanRequest:
     kind: str
     config_text: str
     config_where: str
-    pve_version: str
+    pve_version: str = ""  # empty: decided from the evidence where it does not matter
     statuses: tuple[tuple[str, str], ...] = ()  # (where it came from, text)
     up: tuple[str, ...] | None = None
     confirmed_down: tuple[str, ...] = ()
@@ -35,6 +43,8 @@ class PlanRequest:
     ha_resources: bool = False
     qdevice_host: str | None = None
     new_text: str | None = None
+    pveversion_text: str | None = None  # `pveversion -v` output
+    pveversion_where: str = "pveversion"
 
 
 @dataclass(frozen=True)
@@ -46,17 +56,70 @@ class Planned:
     rows: tuple[EvidenceRow, ...]
 
 
+def _candidates(request: PlanRequest, cluster: Cluster) -> tuple[list[PveVersion], str]:
+    """The releases the evidence allows, and why (one when given)."""
+    if request.pve_version:
+        return [PveVersion.parse(request.pve_version)], ""
+    if request.pveversion_text is not None:
+        version = from_pveversion(request.pveversion_text, request.pveversion_where)
+        return [version], ""
+    generations, why = generations_of(request.config_text, cluster.stack)
+    return [PveVersion.parse(v) for g in generations for v in CANDIDATES[g]], why
+
+
+def _shape(plan: Plan) -> str:
+    """Everything of a plan that a version could change, but the version label itself."""
+    data = plan.to_dict()
+    for key in ("pve_version", "basis", "facts"):
+        data.pop(key)
+    return json.dumps(data, sort_keys=True)
+
+
 def make_plan(request: PlanRequest) -> Planned:
-    version = PveVersion.parse(request.pve_version)
     cluster = cluster_of(request.config_text, where=request.config_where)
+    versions, why = _candidates(request, cluster)
+    built = [_make(request, cluster, version) for version in versions]
+    if len(built) == 1:
+        return built[0]
+    shapes = [_shape(b.plan) for b in built]
+    for version, shape in zip(versions[1:], shapes[1:], strict=True):
+        if shape != shapes[0]:
+            raise InputError(
+                f"give the Proxmox VE version: {why}, and this {request.kind} plan differs "
+                f"between Proxmox VE {versions[0]} and {version} (`pvequorum plan "
+                "--pve-version X`, a `pveversion -v` file with `--pveversion FILE`, or in a "
+                "runbook `-p pve_version X`)",
+                "--pve-version",
+            )
+    first = built[0]
+    label = f"{versions[0]} to {versions[-1].major}.x (assumed)"
+    note = Danger(
+        "info",
+        f"No Proxmox VE version was given: {why}; this plan comes out the same for every "
+        f"release from {versions[0]} to {versions[-1].major}.x, so it holds for all of them.",
+        "4.1, 8.1",
+    )
+    plan = dataclasses.replace(
+        first.plan,
+        pve_version=label,
+        dangers=(*first.plan.dangers, note),
+        facts=(*first.plan.facts, ("pve_version", label)),
+    )
+    return dataclasses.replace(first, plan=plan)
+
+
+def _make(request: PlanRequest, cluster: Cluster, version: PveVersion) -> Planned:
     transport = transport_of(request.config_text, cluster.stack, version.corosync_major)
     statuses = [node_status(text, cluster, where, transport) for where, text in request.statuses]
     local = request.local
     if request.kind == "restore-quorum" and request.node:
         local = request.node
+    up = request.up
+    if up is None and not statuses and request.kind in AHEAD_OF_TIME:
+        up = cluster.names  # planned ahead: all nodes up (the plan's first step checks it)
     state = ClusterState.build(
         cluster,
-        up=list(request.up) if request.up is not None else None,
+        up=list(up) if up is not None else None,
         confirmed_down=request.confirmed_down,
         status=statuses,
         local=local,

@@ -82,3 +82,39 @@ class PveVersion:
         """`ha-manager crm-command migrate` exists since pve-ha-manager 3.0-3 (2019-11, PVE
         6.1, inference from dates); before that the same request is `ha-manager migrate`."""
         return (self.major, self.minor) >= (6, 1)
+
+
+# One Proxmox VE release from each stretch between two feature gates above, per generation:
+# a plan that comes out the same for all of them does not depend on the version.
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "cman": ("2.0", "3.0"),
+    "corosync 2": ("4.0", "5.4"),
+    "corosync 3": ("6.0", "6.1", "7.4", "9.0"),
+}
+_KNET_ONLY = re.compile(r"^\s*(linknumber|link_mode|knet_[a-z_]+)\s*:", re.MULTILINE)
+
+
+def from_pveversion(text: str, where: str) -> PveVersion:
+    """The release from `pveversion` (`pve-manager/8.2.4/...`) or `pveversion -v` output
+    (its `pve-manager: 8.2.4 (running version: 8.2.4/...)` line)."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("pve-manager/"):
+            return PveVersion.parse(line.split()[0])
+        if line.startswith("pve-manager:"):
+            running = re.search(r"running version: ([0-9][^/ )]*)", line)
+            value = running.group(1) if running else line.split(":", 1)[1].split()[0]
+            return PveVersion.parse(value)
+    raise InputError("no pve-manager line: not the output of `pveversion -v`", where)
+
+
+def generations_of(config_text: str, stack: str) -> tuple[tuple[str, ...], str]:
+    """The generations this config can belong to, and why (reference 4.1, 8.1)."""
+    if stack == "cman":
+        return ("cman",), "the config is a cluster.conf, which only cman (PVE 2.x/3.x) reads"
+    knet = _KNET_ONLY.search(config_text)
+    if knet or re.search(r"^\s*transport\s*:\s*knet\s*$", config_text, re.MULTILINE):
+        key = knet.group(1) if knet else "transport: knet"
+        return ("corosync 3",), f"the config has `{key}`, which only corosync 3 (PVE 6+) knows"
+    # ringnumber/bindnetaddr do not prove corosync 2: clusters upgraded to PVE 6 keep them
+    return ("corosync 2", "corosync 3"), "the config does not tell corosync 2 from 3"

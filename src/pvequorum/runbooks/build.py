@@ -34,8 +34,9 @@ def notebook_for(name: str) -> nbformat.NotebookNode:
     }
     cells = [
         nbformat.v4.new_markdown_cell(
-            f"## Runbook: {name}\n\n{purpose}\n\nRun it with `pvequorum runbook {name} -p KEY VALUE`"
-            f" or `papermill notebooks/runbooks/{name}.ipynb out.ipynb -p KEY VALUE`. In plan mode"
+            f"## Runbook: {name}\n\n{purpose}\n\nRun it with "
+            f"`pvequorum runbook {name} -p KEY VALUE` or "
+            f"`papermill notebooks/runbooks/{name}.ipynb out.ipynb -p KEY VALUE`. In plan mode"
             " nothing is changed; the verdict comes first."
         ),
         nbformat.v4.new_code_cell(

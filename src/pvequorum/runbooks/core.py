@@ -53,6 +53,7 @@ CLI_TO_PARAMETER = {
     "--confirmed-down": "parameter confirmed_down",
     "--node": "parameter node (maintenance_node in node-maintenance)",
     "--pve-version": "parameter pve_version",
+    "--pveversion": "parameter pveversion_path",
     "--status": "parameter status_path",
     "--qdevice-host": "parameter qdevice_host",
 }
@@ -98,7 +99,8 @@ class Params:
     up: str = ""
     confirmed_down: str = ""
     confirmed_down_by: str = ""
-    pve_version: str = "8.2"
+    pve_version: str = ""
+    pveversion_path: str = ""
     ha_in_use: bool = False
     mode: str = "plan"
     confirm: str = ""
@@ -207,6 +209,10 @@ def request_of(name: str, params: Params, live_status: str | None = None) -> Pla
         ha_resources=params.ha_in_use,
         qdevice_host=params.qdevice_host or None,
         new_text=new_text,
+        pveversion_text=_read(params.pveversion_path, "pveversion_path")
+        if params.pveversion_path
+        else None,
+        pveversion_where=params.pveversion_path or "pveversion",
     )
 
 

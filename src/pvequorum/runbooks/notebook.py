@@ -146,7 +146,11 @@ def inputs(run: Run) -> None:
             f"{planned.cluster.name}, {len(planned.cluster.nodes)} nodes, "
             f"config_version {planned.cluster.config_version}",
         ),
-        ("Proxmox VE", f"{prepared.plan.pve_version} ({prepared.plan.stack})"),
+        (
+            "Proxmox VE",
+            f"{prepared.plan.pve_version} ({prepared.plan.stack})"
+            + ("" if p.pve_version or p.pveversion_path else ", not given: from the evidence"),
+        ),
         (
             "status",
             {"live": f"collected live through {p.executor}"}.get(

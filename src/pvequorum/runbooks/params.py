@@ -65,7 +65,13 @@ PARAMETERS: tuple[Param, ...] = (
         "",
         "how they were confirmed off (IPMI, PDU, console); required to apply",
     ),
-    Param("pve_version", "text", "8.2", "Proxmox VE version (3.x cman, 4.x-5.x corosync 2, 6+)"),
+    Param(
+        "pve_version",
+        "text",
+        "",
+        "Proxmox VE version, e.g. 8.2 (empty: from the evidence, where the plan allows)",
+    ),
+    Param("pveversion_path", "text", "", "a file with `pveversion -v` output of the node"),
     Param("ha_in_use", "bool", False, "HA resources are configured (true/false/yes/no/1/0)"),
     Param(
         "mode",

@@ -70,9 +70,21 @@ trap on_exit EXIT
 
 # --- Step 1: Check that every node is online
 # Why: `pvecm qdevice remove` needs every node online (reference 3.3).
+step1_post() {
+  out=$(pvecm status 2>&1) || true
+  has_line "$out" 'Nodes:            2' || { echo 'missing line: Nodes:            2' >&2; return 1; }
+  has_line "$out" 'Quorate:          Yes' || { echo 'missing line: Quorate:          Yes' >&2; return 1; }
+  has_line "$out" 'Expected votes:   3' || { echo 'missing line: Expected votes:   3' >&2; return 1; }
+  has_line "$out" 'Highest expected: 3' || { echo 'missing line: Highest expected: 3' >&2; return 1; }
+  has_line "$out" 'Total votes:      3' || { echo 'missing line: Total votes:      3' >&2; return 1; }
+  has_line "$out" 'Quorum:           2' || { echo 'missing line: Quorum:           2' >&2; return 1; }
+  has_line "$out" 'Flags:            Quorate Qdevice' || { echo 'missing line: Flags:            Quorate Qdevice' >&2; return 1; }
+  return 0
+}
 echo '==> Step 1: Check that every node is online'
 ROLLBACK='nothing to roll back for this step'
 pvecm status || true
+poll 1 step1_post || { echo 'post-check of step 1 failed: all nodes members, with the QDevice'"'"'s vote' >&2; exit 1; }
 
 # --- Step 2: Remove the QDevice
 # Why: Deletes the device section (version bump), removes /etc/corosync/qdevice, stops and
