@@ -15,7 +15,11 @@ def _normalise(requirement: str) -> str:
 
 def test_environment_yml_lists_the_same_dependencies_as_pyproject() -> None:
     project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
-    pip_side = set(project["dependencies"]) | set(project["optional-dependencies"]["test"])
+    extras = project["optional-dependencies"]
+    pip_side = set(project["dependencies"]) | {
+        d for name in ("runbooks", "teach", "dashboard", "test") for d in extras[name]
+    }
+    pip_side -= {"pvequorum[all]"}
     env = yaml.safe_load((PROJECT / "environment.yml").read_text())
     conda_side = {d for d in env["dependencies"] if isinstance(d, str)} - {"pip"}
     conda_side = {d for d in conda_side if not d.startswith("python")}
@@ -43,3 +47,45 @@ def test_version_matches_pyproject() -> None:
 
     data = tomllib.loads((PROJECT / "pyproject.toml").read_text())
     assert pvequorum.__version__ == data["project"]["version"]
+
+
+def test_the_core_needs_no_dependency_and_nbval_is_only_for_tests() -> None:
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    assert project["dependencies"] == []
+    assert extras["all"] == ["pvequorum[runbooks,teach,dashboard]"]
+    assert not any(d.startswith("nbval") for name in ("runbooks", "teach", "dashboard")
+                   for d in extras[name])
+    assert any(d.startswith("nbval") for d in extras["test"])
+
+
+def test_the_core_cli_runs_without_any_extra(tmp_path) -> None:
+    """With every third-party package hidden, simulate, analyze, config and plan work, and
+    the faces that need an extra say which one, in one line."""
+    import subprocess
+    import sys
+
+    # `python -S`: no site-packages at all, only the standard library and the source tree
+    blocker = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(PROJECT / 'src')!r})\n"
+        "from pvequorum.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    conf = PROJECT / "src" / "pvequorum" / "examples" / "two-node-corosync.conf"
+    status = PROJECT / "src" / "pvequorum" / "examples" / "two-node-one-down.pvecm-status.txt"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-S", "-c", blocker, *args],
+                              capture_output=True, text=True, timeout=60)
+
+    assert run("simulate").returncode == 0
+    assert run("config", "check", str(conf)).returncode == 0
+    plan = run("plan", "restore-quorum", "--config", str(conf), "--status", str(status),
+               "--confirmed-down", "pve2", "--format", "sh")
+    assert plan.returncode == 0, plan.stderr
+    for face, extra in (("runbook", "runbooks"), ("dashboard", "dashboard")):
+        args = ("runbook", "restore-quorum", "--example") if face == "runbook" else (face,)
+        result = run(*args)
+        assert result.returncode == 2, result.stderr
+        assert f"pvequorum[{extra}]" in result.stderr and result.stderr.count("\n") == 1

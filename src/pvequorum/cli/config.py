@@ -1,7 +1,8 @@
 """`pvequorum config check|show|edit`: corosync.conf and cluster.conf, losslessly.
 
 `check` exits 0 without errors, 1 with errors, 2 when the file cannot be read or parsed.
-`edit` prints the unified diff; with `-o OUT` it writes OUT atomically and keeps `OUT.bak`.
+`edit` prints the unified diff; with `-o OUT` it writes OUT atomically and keeps `OUT.bak`
+(through a symlink to the file it names; a device, FIFO or directory is refused).
 The input file is only ever read (unless it is also the `-o` target).  Bad input of any
 kind is one line on stderr with file, line and problem, exit 2 (`InputError`).
 """
@@ -14,7 +15,7 @@ import sys
 from typing import Any
 
 from pvequorum.conf import edits, load_config, parse_document, read_text, validate
-from pvequorum.conf.atomic import write_atomic
+from pvequorum.conf.atomic import target_of, write_atomic
 from pvequorum.conf.corosync import CorosyncConf, parse_int
 from pvequorum.errors import InputError
 
@@ -204,6 +205,8 @@ def run_edit(args: argparse.Namespace) -> int:
     if args.address and not args.add_node:
         raise InputError("--address goes with --add-node")
     result = edits.restyle(_edit(args, text), args.style, args.file)
+    if args.output:
+        _writable(args.output)  # a device, FIFO or directory fails before the diff is printed
     sys.stdout.write(result.diff)
     for note in result.notes:
         print(f"# note: {note}")
@@ -217,3 +220,11 @@ def run_edit(args: argparse.Namespace) -> int:
             raise InputError(f"cannot write: {exc.strerror or exc}", args.output) from None
         print(f"# wrote {args.output}" + (f" (previous kept as {backup})" if backup else ""))
     return 0
+
+
+def _writable(output: str) -> None:
+    """Refuse an -o target that write_atomic would refuse, as one InputError line."""
+    try:
+        target_of(output)
+    except OSError as exc:  # e.g. a symlink loop, or a directory we may not search
+        raise InputError(f"cannot write: {exc.strerror or exc}", output) from None

@@ -66,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.port <= 65535:
         raise InputError(f"{args.port} is not a TCP port (1-65535)", "--port")
     if find_spec("voila") is None:  # it runs as `python -m voila`
-        raise PrerequisiteError("Voilà is not installed: pip install voila")
+        raise PrerequisiteError(
+            "the dashboard needs the dashboard extra: pip install 'pvequorum[dashboard]'"
+        )
     argv = voila_argv(args.port, open_browser=not args.no_browser)
     print(f"pvequorum: serving the outage simulator on http://127.0.0.1:{args.port}/", flush=True)
     os.execve(argv[0], argv, voila_env(dict(os.environ)))

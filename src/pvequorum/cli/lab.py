@@ -37,7 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--nodes", type=int, help="a cluster of N one-vote nodes pve1..pveN")
     up.add_argument("--two-node", action="store_true", help="two_node: 1")
     up.add_argument("--wait-for-all", type=int, choices=(0, 1))
-    up.add_argument("--name", help="lab name (default pvqN)")
+    up.add_argument(
+        "--name", help="lab name: 1-12 lower-case letters and digits, from a letter (default pvqN)"
+    )
     up.set_defaults(func=run_up)
 
     cmds.add_parser("status", help="every node's quorum view").set_defaults(func=run_status)
@@ -55,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("argv", nargs=argparse.REMAINDER)
     ex.set_defaults(func=run_exec)
 
-    down = cmds.add_parser("down", help="tear the lab down (--all: every lab and leftovers)")
+    down = cmds.add_parser("down", help="tear the lab down (--all: every lab of yours)")
     down.add_argument("name", nargs="?")
     down.add_argument("--all", action="store_true")
     down.set_defaults(func=run_down)
@@ -77,8 +79,10 @@ def _lab(args: argparse.Namespace):
 
 
 def run_up(args: argparse.Namespace) -> int:
-    from pvequorum.lab.core import Lab
+    from pvequorum.lab.core import Lab, check_lab_name
 
+    if args.name is not None:
+        check_lab_name(args.name, "--name")  # before anything is read or built
     if args.scenario:
         cluster = load_scenario(args.scenario).cluster
     elif args.nodes:
@@ -152,13 +156,15 @@ def run_exec(args: argparse.Namespace) -> int:
 
 
 def run_down(args: argparse.Namespace) -> int:
-    from pvequorum.lab.core import Lab, down_all_leftovers
+    from pvequorum.lab.core import Lab, check_lab_name, down_all_leftovers
 
     if args.all:
         removed = down_all_leftovers()
         print(f"removed: {', '.join(removed) if removed else 'nothing'}")
         return 0
-    lab = Lab.load(args.name or args.lab_name)
+    if args.name is not None:  # `lab down ""` is an invalid name, not "the only lab"
+        check_lab_name(args.name, "lab down NAME")
+    lab = Lab.load(args.name if args.name is not None else args.lab_name)
     lab.down()
     print(f"lab {lab.name} down")
     return 0

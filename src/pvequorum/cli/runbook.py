@@ -7,12 +7,13 @@ notebook and an HTML report.  Exit 0 on GO, 3 on NO-GO, 2 on bad parameters.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
-from pvequorum.errors import ExitStatus, InputError
+from pvequorum.errors import ExitStatus, InputError, PrerequisiteError
 from pvequorum.examples import example_path
 from pvequorum.textio import read_input
 
@@ -108,6 +109,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"{old:20} old name of {new}")
         return 0
     args.name = runbook_name(args.name)
+    missing = [
+        m
+        for m in ("papermill", "nbformat", "nbconvert", "ipykernel", "yaml")
+        if importlib.util.find_spec(m) is None
+    ]
+    if missing:
+        raise PrerequisiteError(
+            f"runbooks need the runbooks extra ({', '.join(missing)} missing): "
+            "pip install 'pvequorum[runbooks]'"
+        )
     params = _parameters(args)
     # Validate before papermill starts a kernel: bad input never reaches a change.
     parsed = Params.from_mapping(args.name, params)
