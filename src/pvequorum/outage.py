@@ -92,7 +92,7 @@ def custom_cluster(
     votes key: corosync gives it the vote sum - 1), reference 3.2, 3.3.  Raises `InputError` for
     values corosync would not accept in the model (e.g. a vote count below 0).
     """
-    options: dict[str, object] = {}
+    options: dict[str, Any] = {}
     if two_node:
         options["two_node"] = 1
     if wait_for_all:

@@ -223,6 +223,7 @@ class Simulator:
         member_entries = sorted(
             (e for e in d.table.values() if e.state == "member"), key=lambda e: e.nodeid
         )
+        flags: tuple[str, ...]
         if self.cluster.stack == "cman":
             flags = ("2node",) if d.two_node else ()
         else:

@@ -42,7 +42,8 @@ INFERENCE_DETECTION = (
 
 def _float32(value: float) -> float:
     """C's `(float)` cast: round a double to the nearest single-precision value."""
-    return struct.unpack("f", struct.pack("f", value))[0]
+    single: float = struct.unpack("f", struct.pack("f", value))[0]
+    return single
 
 
 def token_ms(cluster: Cluster) -> int:

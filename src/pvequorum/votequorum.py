@@ -255,7 +255,6 @@ class EffectiveConfig:
     lms_window_ms: int
     atb: Atb
     atb_list: tuple[int, ...]
-    qdevice_can_operate: bool
     error: str | None
     warnings: tuple[str, ...]
 
@@ -278,7 +277,6 @@ def effective_config(cluster: Cluster, nodeid: int | None = None) -> EffectiveCo
     device = q.device
     qdevice_votes = -1 if device is None or device.votes is None else device.votes
     two_node = bool(q.two_node)
-    can_operate = True
 
     if two_node and device is not None:
         error = (
@@ -348,7 +346,6 @@ def effective_config(cluster: Cluster, nodeid: int | None = None) -> EffectiveCo
         lms_window_ms=lms_window,
         atb=atb,
         atb_list=atb_list,
-        qdevice_can_operate=can_operate,
         error=error,
         warnings=tuple(warnings),
     )

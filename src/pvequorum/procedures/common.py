@@ -18,7 +18,9 @@ def status_command(node: str) -> Command:
     return Command(on=node, argv=("pvecm", "status"), may_fail=True)
 
 
-def status_check(node: str, view: NodeView, stack: str, description: str, retries: int = 1):
+def status_check(
+    node: str, view: NodeView, stack: str, description: str, retries: int = 1
+) -> Check:
     """`pvecm status` on `node` must show the simulated lines of `view`."""
     return Check(
         command=status_command(node),

@@ -7,22 +7,13 @@ config_version and returns the new text with a unified diff), and read the resul
 
 from __future__ import annotations
 
-from typing import Any
-
-from pvequorum.errors import InputError, PrerequisiteError
+from pvequorum import conf
+from pvequorum.conf import edits
+from pvequorum.errors import InputError
 from pvequorum.model import Cluster
 from pvequorum.procedures.common import PVE_CLUSTER_CONF, PVE_COROSYNC
 from pvequorum.procedures.config_steps import ConfigChange
 from pvequorum.procedures.state import PlanInput
-
-
-def _conf() -> Any:
-    try:
-        from pvequorum import conf
-        from pvequorum.conf import edits
-    except ImportError as exc:  # pragma: no cover - only while pvequorum.conf is missing
-        raise PrerequisiteError(f"pvequorum.conf is not available: {exc}") from exc
-    return conf, edits
 
 
 def _text(inp: PlanInput) -> str:
@@ -33,7 +24,6 @@ def _text(inp: PlanInput) -> str:
 
 def cluster_of(text: str, stack: str | None = None, where: str | None = None) -> Cluster:
     """Parse config text (corosync.conf or cluster.conf) into the model."""
-    conf, _ = _conf()
     cluster = conf.parse_config(text, where=where)
     if stack is not None and cluster.stack != stack:
         raise InputError(f"expected a {stack} config, got {cluster.stack}", where)
@@ -57,14 +47,12 @@ def _change(path: str, old: str, new_text: str, diff: str, stack: str) -> Config
 
 def bump_to(text: str, stack: str, version: int) -> str:
     """`text` with config_version set to `version` (rollback content, reference 4.3)."""
-    _, edits = _conf()
     return edits.set_config_version(text, version, stack=stack).new_text
 
 
 def two_node(inp: PlanInput) -> ConfigChange:
     """two_node on: `two_node: 1` (corosync, 1.5) or `two_node="1" expected_votes="1"` on
     `<cman>` (cman, 8.3); config_version bumped by the transform."""
-    _, edits = _conf()
     old = _text(inp)
     stack = inp.cluster.stack
     result = edits.set_two_node(old, True, stack=stack)
@@ -95,7 +83,6 @@ def transport_of(text: str, stack: str, corosync_major: int) -> str | None:
     corosync 3 (reference 9); None where we cannot say (cman, corosync 2's default)."""
     if stack != "corosync":
         return None
-    conf, _ = _conf()
     explicit = conf.corosync.parse(text).get("totem.transport")
     if explicit:
         return str(explicit)

@@ -86,7 +86,7 @@ def edit_steps(
                 rollback_commands=(Command(on=node, argv=("rm", "-f", new_path)),),
             )
         )
-        activate = (
+        activate: tuple[Command, ...] = (
             Command(
                 on=node,
                 manual="The next command renames the file, the manual equivalent of the "

@@ -11,7 +11,7 @@ nodes with active HA services self-fence about 60 s after losing quorum (referen
 from __future__ import annotations
 
 from pvequorum.errors import InputError
-from pvequorum.model import QDevice
+from pvequorum.model import Cluster, QDevice
 from pvequorum.procedures import simulate
 from pvequorum.procedures.common import (
     confirm_down_hint,
@@ -272,7 +272,7 @@ def _options(inp: PlanInput, node: str, rest: list[str]) -> list[str]:
     return out
 
 
-def _quorate(cluster, rest: list[str]) -> bool | None:
+def _quorate(cluster: Cluster, rest: list[str]) -> bool | None:
     """Would `rest` be quorate with this variant of the config?  None: it would not start."""
     if startup_dangers(cluster):
         return None

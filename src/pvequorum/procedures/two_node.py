@@ -22,6 +22,7 @@ from pvequorum.procedures.common import (
 from pvequorum.procedures.config_steps import edit_steps, version_check
 from pvequorum.procedures.plan import Danger, Plan, Step
 from pvequorum.procedures.state import PlanInput
+from pvequorum.simulator import Simulator
 
 KIND = "two-node"
 
@@ -192,7 +193,7 @@ def build(inp: PlanInput) -> Plan:
 def _activation_dangers(inp: PlanInput, new_cluster: Cluster) -> list[Danger]:
     c, stack = inp.cluster, inp.cluster.stack
     out = []
-    split = simulate.Simulator(new_cluster)
+    split = Simulator(new_cluster)
     split.start(new_cluster.names)
     split.partition([[new_cluster.names[0]], [new_cluster.names[1]]])
     if split.split_brain():
