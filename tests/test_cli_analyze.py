@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from paths import SHARED_SCENARIOS
+from paths import TEAM_SCENARIOS
 
 from pvequorum.cli import main
 from pvequorum.model import QDevice, simple_cluster
@@ -23,7 +23,7 @@ def _scenario(tmp_path: Path, cluster_dict: dict) -> Path:
 
 
 def test_table(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["analyze", str(SHARED_SCENARIOS / "three-node-failures.json")]) == 0
+    assert main(["analyze", str(TEAM_SCENARIOS / "three-node-failures.json")]) == 0
     out = capsys.readouterr().out
     assert "survives any 1 failed node(s)" in out
     assert "can lose quorum at 2 failure(s)" in out
@@ -32,7 +32,7 @@ def test_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["analyze", str(SHARED_SCENARIOS / "weighted-votes.json"), "--json"]) == 0
+    assert main(["analyze", str(TEAM_SCENARIOS / "weighted-votes.json"), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) >= KEYS and set(data) - KEYS <= {"witnesses"}
     assert (data["nodes"], data["total_votes"], data["quorum"]) == (3, 4, 3)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from paths import CORPUS
 
 from pvequorum.cli import main
 
 PROJECT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from test_conf_edits import ARTICLE, TWO  # noqa: E402
@@ -59,7 +62,7 @@ def test_check_reports_each_112_combination(
 def test_check_cman_and_corpus(capsys, article: Path) -> None:
     assert run(capsys, "config", "check", str(article))[0] == 0
     status, out, _ = run(
-        capsys, "config", "check", str(SHARED / "corpus/corosync/pve-cluster-multiple-nodes.conf")
+        capsys, "config", "check", str(CORPUS / "corosync/pve-cluster-multiple-nodes.conf")
     )
     assert status == 1 and out.count("error CQ121") == 3
 
@@ -120,7 +123,7 @@ def test_with_corosync_calls_the_lab_hook(capsys, two: Path, monkeypatch) -> Non
 # --- show ----------------------------------------------------------------------------------
 def test_show_json(capsys) -> None:
     code, out, _ = run(
-        capsys, "config", "show", str(SHARED / "corpus/corosync/pve-cluster-old.conf"), "--json"
+        capsys, "config", "show", str(CORPUS / "corosync/pve-cluster-old.conf"), "--json"
     )
     view = json.loads(out)
     assert code == 0 and view["cluster_name"] == "sea" and view["format"] == "corosync"
@@ -235,9 +238,68 @@ def test_output_never_left_partial(capsys, two: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corosync.conf"]
 
 
-def test_module_entry_point(tmp_path: Path) -> None:
-    import subprocess
+def _edit_in_subprocess(source: Path, output: str) -> subprocess.CompletedProcess[str]:
+    """In a child with a timeout: written before the fix, /dev/full was read for its backup
+    without end, and opening a FIFO blocked."""
+    argv = ["config", "edit", str(source), "--two-node", "-o", output]
+    return subprocess.run(
+        [sys.executable, "-m", "pvequorum", *argv], capture_output=True, text=True, timeout=30
+    )
 
+
+@pytest.mark.parametrize("device", ["/dev/full", "/dev/null"])
+def test_output_onto_a_device_exits_2(two: Path, device: str) -> None:
+    result = _edit_in_subprocess(two, device)
+    assert (result.returncode, result.stdout) == (2, "")
+    problem = "not a regular file (a character device); nothing written"
+    assert result.stderr == f"pvequorum: {device}: {problem}\n"
+    assert stat.S_ISCHR(os.lstat(device).st_mode) and not Path(f"{device}.bak").exists()
+    assert two.read_text() == TWO
+
+
+def test_output_onto_a_fifo_exits_2_without_hanging(two: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "out.conf"
+    os.mkfifo(fifo)
+    result = _edit_in_subprocess(two, str(fifo))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"pvequorum: {fifo}: not a regular file (a FIFO); nothing written\n"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+@pytest.mark.parametrize("kind", ["directory", "dangling symlink"])
+def test_output_onto_a_directory_or_a_dangling_link_exits_2(
+    capsys, two: Path, tmp_path: Path, kind: str
+) -> None:
+    target = tmp_path / "out"
+    if kind == "directory":
+        target.mkdir()
+        problem = "not a regular file (a directory)"
+    else:
+        target.symlink_to(tmp_path / "missing")
+        problem = "dangling symlink"
+    code, out, err = run(capsys, "config", "edit", str(two), "--two-node", "-o", str(target))
+    assert (code, out) == (2, "") and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"pvequorum: {target}: {problem}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corosync.conf", "out"]
+    assert two.read_text() == TWO
+
+
+def test_output_through_a_symlink_updates_the_file_it_names(
+    capsys, two: Path, tmp_path: Path
+) -> None:
+    real = tmp_path / "real.conf"
+    real.write_text(TWO)
+    real.chmod(0o640)
+    link = tmp_path / "link.conf"
+    link.symlink_to(real.name)
+    code, out, _ = run(capsys, "config", "edit", str(two), "--two-node", "-o", str(link))
+    assert code == 0 and f"(previous kept as {tmp_path / 'real.conf.bak'})" in out
+    assert link.is_symlink() and "two_node: 1" in real.read_text()
+    assert (real.stat().st_mode & 0o777) == 0o640
+    assert (tmp_path / "real.conf.bak").read_text() == TWO
+
+
+def test_module_entry_point(tmp_path: Path) -> None:
     path = tmp_path / "corosync.conf"
     path.write_text(TWO)
     result = subprocess.run(

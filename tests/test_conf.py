@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from paths import PROJECT, SHARED
+from paths import CORPUS, PROJECT
 
 from pvequorum.conf import ConfigParseError, clusterconf, corosync, edits, load_config, validate
 from pvequorum.conf.atomic import write_atomic
 from pvequorum.errors import InputError
 
-CORPUS = sorted((SHARED / "corpus").rglob("*.conf")) + sorted((SHARED / "corpus").rglob("*.xml"))
+CORPUS_FILES = sorted(CORPUS.rglob("*.conf")) + sorted(CORPUS.rglob("*.xml"))
 NASTY = sorted((PROJECT / "tests" / "data" / "conf").glob("*"))
 
 
@@ -24,10 +24,10 @@ def _read(path: Path) -> str:
 
 
 def test_corpus_is_there() -> None:
-    assert len(CORPUS) >= 15
+    assert len(CORPUS_FILES) >= 15
 
 
-@pytest.mark.parametrize("path", CORPUS + NASTY, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORPUS_FILES + NASTY, ids=lambda p: p.name)
 def test_round_trip_is_byte_identical(path: Path) -> None:
     text = _read(path)
     module = clusterconf if path.suffix == ".xml" else corosync
@@ -155,7 +155,7 @@ def test_pve_canonical_writer_golden_reference_41() -> None:
 
 
 def test_pve_canonical_sorts_nodes_by_name() -> None:
-    text = (PROJECT.parent / "shared/corpus/corosync/pcs-corosync-3nodes.conf").read_text()
+    text = (CORPUS / "corosync/pcs-corosync-3nodes.conf").read_text()
     out = corosync.canonical(corosync.parse(text))
     assert out.index("name: rh7-1") < out.index("name: rh7-2") < out.index("name: rh7-3")
     assert out.endswith("}\n\n")
@@ -179,19 +179,19 @@ def test_pve3_canonical_writer_reference_81() -> None:
 
 # --- typed views ---------------------------------------------------------------------------
 def test_typed_view_of_pve_corosync_conf() -> None:
-    cluster = load_config(_read(SHARED / "corpus/corosync/pve-cluster-old.conf")).cluster
+    cluster = load_config(_read(CORPUS / "corosync/pve-cluster-old.conf")).cluster
     assert cluster.name == "sea" and cluster.config_version == 1
     assert [(n.name, n.nodeid, n.votes) for n in cluster.nodes] == [("prox1", 1, 1)]
 
 
 def test_typed_view_of_cluster_conf() -> None:
-    loaded = load_config(_read(SHARED / "corpus/cluster-conf/pve3-cluster.conf.ex.xml"))
+    loaded = load_config(_read(CORPUS / "cluster-conf/pve3-cluster.conf.ex.xml"))
     assert loaded.kind == "cman" and loaded.cluster.stack == "cman"
     assert loaded.cluster.config_version == 15 and len(loaded.cluster.nodes) == 3
 
 
 def test_qdevice_view() -> None:
-    cluster = load_config(_read(SHARED / "corpus/corosync/pcs-corosync-qdevice.conf")).cluster
+    cluster = load_config(_read(CORPUS / "corosync/pcs-corosync-qdevice.conf")).cluster
     assert cluster.quorum.device is not None and cluster.quorum.device.host == "127.0.0.1"
 
 
@@ -307,7 +307,7 @@ def test_refused_edit_unless_forced() -> None:
 
 
 def test_cman_two_node_is_exactly_the_article() -> None:
-    text = _read(SHARED / "corpus/cluster-conf/pve3-cluster.conf.ex.xml").replace(
+    text = _read(CORPUS / "cluster-conf/pve3-cluster.conf.ex.xml").replace(
         '    <clusternode name="node3" votes="1" nodeid="3"/>\n', ""
     )
     result = edits.set_two_node(text, True)
@@ -318,7 +318,7 @@ def test_cman_two_node_is_exactly_the_article() -> None:
         '+  <cman two_node="1" expected_votes="1" keyfile="/var/lib/pve-cluster/corosync.authkey">',
     ]
     with pytest.raises(edits.EditRefused, match="two_node"):
-        edits.set_two_node(_read(SHARED / "corpus/cluster-conf/pve3-cluster.conf.ex.xml"), True)
+        edits.set_two_node(_read(CORPUS / "cluster-conf/pve3-cluster.conf.ex.xml"), True)
 
 
 def test_bad_edit_inputs() -> None:
@@ -397,7 +397,7 @@ def test_pve_parser_hazards_and_missing_votes() -> None:
 
 
 def test_cman_findings() -> None:
-    text = _read(SHARED / "corpus/cluster-conf/pve3-cluster.conf.ex.xml")
+    text = _read(CORPUS / "cluster-conf/pve3-cluster.conf.ex.xml")
     zero = text.replace('name="node1" votes="1"', 'name="node1" votes="0"')
     assert "CQ111" in {f.code for f in validate.validate_clusterconf(clusterconf.parse(zero))}
     nover = text.replace(' config_version="15"', "")
@@ -421,7 +421,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_edit_two_node_on_article_cluster(tmp_path: Path) -> None:
     source = tmp_path / "cluster.conf"
-    original = _read(SHARED / "corpus/cluster-conf/pve3-cluster.conf.ex.xml").replace(
+    original = _read(CORPUS / "cluster-conf/pve3-cluster.conf.ex.xml").replace(
         '    <clusternode name="node3" votes="1" nodeid="3"/>\n', ""
     )
     source.write_text(original)
@@ -477,5 +477,5 @@ def test_cli_check_exit_codes(tmp_path: Path) -> None:
 
 
 def test_cli_show_json(tmp_path: Path) -> None:
-    result = _cli("config", "show", str(SHARED / "corpus/corosync/pve-cluster-old.conf"), "--json")
+    result = _cli("config", "show", str(CORPUS / "corosync/pve-cluster-old.conf"), "--json")
     assert result.returncode == 0 and '"cluster_name": "sea"' in result.stdout

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from paths import CORPUS
 
 from pvequorum.conf import ConfigParseError, clusterconf, load_config, read_text, xmltok
 
 PROJECT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CORPUS = sorted((SHARED / "corpus" / "cluster-conf").glob("*.xml"))
+CORPUS_FILES = sorted((CORPUS / "cluster-conf").glob("*.xml"))
 NASTY = sorted((PROJECT / "tests" / "data" / "conf").glob("*.xml"))
 
 # Reference 8.1: what `pvecm create NAME` writes on PVE 3.
@@ -40,10 +40,10 @@ PVECM_CREATE_CANONICAL = """<?xml version="1.0"?>
 
 
 def test_corpus_is_there() -> None:
-    assert len(CORPUS) >= 11 and len(NASTY) >= 2
+    assert len(CORPUS_FILES) >= 11 and len(NASTY) >= 2
 
 
-@pytest.mark.parametrize("path", CORPUS + NASTY, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORPUS_FILES + NASTY, ids=lambda p: p.name)
 def test_round_trip_is_byte_identical(path: Path) -> None:
     text = read_text(path)
     doc = clusterconf.parse(text, str(path))
@@ -52,7 +52,7 @@ def test_round_trip_is_byte_identical(path: Path) -> None:
     assert covered == text  # every byte belongs to exactly one token
 
 
-@pytest.mark.parametrize("path", CORPUS + NASTY, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORPUS_FILES + NASTY, ids=lambda p: p.name)
 def test_same_elements_and_attributes_as_the_stdlib_parser(path: Path) -> None:
     text = read_text(path)
     ours = clusterconf.parse(text).root
@@ -149,7 +149,7 @@ def test_generated_documents_round_trip_and_agree_with_stdlib(body: str, head: s
 
 # --- typed view --------------------------------------------------------------------------
 def test_typed_view_of_pve3_example() -> None:
-    kind, _, cluster = load_config(SHARED / "corpus/cluster-conf/pve3-cluster.conf.ex.xml")
+    kind, _, cluster = load_config(CORPUS / "cluster-conf/pve3-cluster.conf.ex.xml")
     assert kind == "cman" and cluster.stack == "cman"
     assert cluster.names == ("node1", "node2", "node3")
     assert cluster.config_version == 15

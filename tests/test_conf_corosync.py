@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from paths import CORPUS
 
 from pvequorum.conf import ConfigParseError, corosync, load_config, pve, read_text
 from pvequorum.errors import InputError
 
 PROJECT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CORPUS = sorted((SHARED / "corpus" / "corosync").glob("*.conf"))
+CORPUS_FILES = sorted((CORPUS / "corosync").glob("*.conf"))
 NASTY = sorted((PROJECT / "tests" / "data" / "conf").glob("*.conf"))
 
 # Reference 4.1: `pvecm create mycluster` on pve1 / 192.168.1.11, exactly (354 bytes).
@@ -52,10 +52,10 @@ totem {
 
 
 def test_corpus_is_there() -> None:
-    assert len(CORPUS) >= 9 and len(NASTY) >= 6
+    assert len(CORPUS_FILES) >= 9 and len(NASTY) >= 6
 
 
-@pytest.mark.parametrize("path", CORPUS + NASTY, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORPUS_FILES + NASTY, ids=lambda p: p.name)
 def test_round_trip_is_byte_identical(path: Path) -> None:
     text = read_text(path)
     doc = corosync.parse(text, str(path))
@@ -314,7 +314,7 @@ def test_canonical_writer_golden_reference_41() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [p for p in CORPUS if p.name.startswith("pve-")], ids=lambda p: p.name
+    "path", [p for p in CORPUS_FILES if p.name.startswith("pve-")], ids=lambda p: p.name
 )
 def test_canonical_is_identity_on_files_pve_wrote(path: Path) -> None:
     text = read_text(path)

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from paths import CORPUS
 
 from pvequorum.conf import atomic, clusterconf, corosync, edits, load_config, read_text
 from pvequorum.conf.edits import EditRefused
 from pvequorum.errors import InputError
 
 PROJECT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 TWO = """logging {
   debug: off
@@ -281,7 +281,7 @@ def test_edits_keep_crlf_tabs_and_missing_final_newline() -> None:
     tabs = read_text(PROJECT / "tests/data/conf/tabs-four-spaces-mixed.conf")
     added = edits.add_node(tabs, "gamma", "10.9.0.3")
     assert "\tnode {\n\t\tname: gamma\n\t\tnodeid: 3\n" in added.new_text
-    pcs = read_text(SHARED / "corpus/corosync/pcs-corosync.conf")
+    pcs = read_text(CORPUS / "corosync/pcs-corosync.conf")
     dev = edits.set_two_node(pcs, False)
     dev = edits.add_qdevice(dev.new_text, "10.0.0.9")
     assert "    device {\n        model: net\n        net {\n" in dev.new_text

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from paths import PROJECT, SHARED, SHARED_SCENARIOS
+from paths import PROJECT, TEAM_SCENARIOS
 from prereq import require_lab
 
 from pvequorum.conf import corosync as corosync_conf
@@ -19,7 +19,7 @@ from pvequorum.simulator import run_scenario
 
 OWN = PROJECT / "tests" / "scenarios"
 ALL_SCENARIOS = [
-    p for d in (SHARED_SCENARIOS, OWN) for p in sorted(d.glob("*.json")) if ".real." not in p.name
+    p for d in (TEAM_SCENARIOS, OWN) for p in sorted(d.glob("*.json")) if ".real." not in p.name
 ]
 
 pytestmark = pytest.mark.lab
@@ -102,6 +102,7 @@ def test_two_labs_side_by_side_and_cleanup() -> None:
 
 
 def test_lab_cleans_up_after_an_exception() -> None:
+    from pvequorum.lab import core
     from pvequorum.lab.core import Lab
 
     with pytest.raises(RuntimeError), Lab(simple_cluster(2)) as lab:
@@ -109,7 +110,7 @@ def test_lab_cleans_up_after_an_exception() -> None:
         name = lab.name
         raise RuntimeError("boom")
     listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    assert name not in listing and not (Path("/var/tmp/pvequorum-lab") / name).exists()
+    assert name not in listing and not (core.LAB_ROOT / name).exists()
 
 
 TWO = (
@@ -188,7 +189,6 @@ def test_model_qdevice_scenario_lab_config_is_valid() -> None:
     cluster = simple_cluster(2, device=QDevice(votes=1))
     text = lab_corosync_conf(cluster, {"pve1": "10.213.250.1", "pve2": "10.213.250.2"}, "/dev/null")
     assert check_with_corosync(text).ok
-    assert SHARED.exists()
 
 
 def test_proxmox_config_with_secauth_is_checked() -> None:

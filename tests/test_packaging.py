@@ -42,8 +42,9 @@ def test_version_matches_pyproject() -> None:
     """The confirm token binds to the kit version, so it must be the released one."""
     import tomllib
 
-    import pvequorum
     from paths import PROJECT
+
+    import pvequorum
 
     data = tomllib.loads((PROJECT / "pyproject.toml").read_text())
     assert pvequorum.__version__ == data["project"]["version"]

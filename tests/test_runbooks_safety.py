@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 from paths import PROJECT
 
 from pvequorum.errors import InputError
-from pvequorum.model import Cluster, Node, QuorumOptions, simple_cluster
+from pvequorum.model import Cluster, Node, QuorumOptions
 from pvequorum.procedures import build_plan
 from pvequorum.procedures.evidence import links_show_down
 from pvequorum.procedures.render import confirm_token, to_markdown
 from pvequorum.procedures.request import PlanRequest, make_plan
 from pvequorum.runbooks.params import RunbookParameterError, parse, to_bool
-from pvequorum.runbooks.runner import execute, read_result, write_html
+from pvequorum.runbooks.runner import execute, read_result
 from pvequorum.simulator import Simulator
 from pvequorum.status import parse_link_status, render_pvecm_status
 
@@ -247,7 +247,7 @@ def test_token_changes_with_every_input() -> None:
     token = confirm_token(make_plan(base).plan)
     variants = [
         request(statuses=(("s", CRASHED),), confirmed_down=("pve2",), ha_resources=True),
-        request(statuses=(("s", CRASHED.replace("Ring ID:          1.15", "Ring ID:          1.16")),),
+        request(statuses=(("s", CRASHED.replace("Ring ID:          1.15", "Ring ID:    1.16")),),
                 confirmed_down=("pve2",)),
         request(config_text=PLAIN_CONF.replace("token: 1000", "token: 2000"),
                 statuses=(("s", CRASHED),), confirmed_down=("pve2",)),
@@ -474,3 +474,26 @@ def test_apply_with_the_local_executor_runs_nothing_meant_elsewhere(
     assert run.error and run.error.startswith("RunbookStopped")
     assert "does not reach every host" in run.error and "nothing was changed" in run.error
     assert run.result["applied"] == []
+
+
+def test_remote_writes_follow_symlinks_and_refuse_devices(tmp_path: Path) -> None:
+    import os
+    import stat as st_
+
+    from pvequorum.runbooks.executors import LocalExecutor
+
+    real = tmp_path / "real.conf"
+    real.write_text("old\n")
+    link = tmp_path / "corosync.conf"
+    link.symlink_to(real.name)
+    ex = LocalExecutor(host="here")
+    assert ex.write_file(str(link), "new\n").returncode == 0
+    assert link.is_symlink() and real.read_text() == "new\n"
+    assert (tmp_path / "real.conf.bak").read_text() == "old\n"
+    result = ex.write_file("/dev/null", "x\n")
+    assert result.returncode == 1 and "not a regular file" in result.output
+    assert st_.S_ISCHR(os.stat("/dev/null").st_mode)
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    result = ex.write_file(str(dangling), "x\n")
+    assert result.returncode == 1 and "dangling symlink" in result.output

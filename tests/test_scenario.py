@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from paths import SHARED_SCENARIOS
+from paths import TEAM_SCENARIOS
 
 from pvequorum.scenario import (
     ScenarioError,
@@ -79,11 +79,11 @@ def test_bad_documents(mutate, problem: str) -> None:
         parse_scenario(data, "s.json")
 
 
-SCENARIO_FILES = [p for p in sorted(SHARED_SCENARIOS.glob("*.json")) if ".real." not in p.name]
+SCENARIO_FILES = [p for p in sorted(TEAM_SCENARIOS.glob("*.json")) if ".real." not in p.name]
 
 
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
-def test_shared_scenarios_round_trip(path: Path) -> None:
+def test_team_scenarios_round_trip(path: Path) -> None:
     data = json.loads(path.read_text())
     assert scenario_to_dict(load_scenario(path)) == data
 
@@ -123,7 +123,7 @@ def test_cli_missing_file() -> None:
 
 
 def test_cli_json_agrees_with_every_recording() -> None:
-    for real in sorted(SHARED_SCENARIOS.glob("*.real.json")):
+    for real in sorted(TEAM_SCENARIOS.glob("*.real.json")):
         scenario = real.with_name(real.name.replace(".real.json", ".json"))
         result = _cli("simulate", str(scenario), "--json")
         assert result.returncode == 0

@@ -6,19 +6,19 @@ import json
 from pathlib import Path
 
 import pytest
-from paths import PROJECT, SHARED_SCENARIOS
+from paths import PROJECT, TEAM_SCENARIOS
 
 from pvequorum.model import QDevice, simple_cluster
 from pvequorum.scenario import first_difference, load_scenario, observations_agree
 from pvequorum.simulator import Simulator, run_scenario
 
-RECORDED = sorted(SHARED_SCENARIOS.glob("*.real.json")) + sorted(
+RECORDED = sorted(TEAM_SCENARIOS.glob("*.real.json")) + sorted(
     (PROJECT / "tests" / "scenarios").glob("*.real.json")
 )
 
 
 def test_recordings_are_present() -> None:
-    assert len(list(SHARED_SCENARIOS.glob("*.real.json"))) >= 8
+    assert len(list(TEAM_SCENARIOS.glob("*.real.json"))) >= 8
 
 
 @pytest.mark.parametrize("real", RECORDED, ids=lambda p: p.name.removesuffix(".real.json"))
@@ -35,7 +35,7 @@ def _quorate(sim: Simulator) -> dict[str, bool]:
 
 
 def test_split_brain_is_flagged() -> None:
-    scenario = load_scenario(SHARED_SCENARIOS / "split-brain-expected-1.json")
+    scenario = load_scenario(TEAM_SCENARIOS / "split-brain-expected-1.json")
     results = run_scenario(scenario)["results"]
     assert results[4].get("split_brain") is True
     assert "split_brain" not in results[2]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from matplotlib.figure import Figure
-from paths import SHARED_SCENARIOS
+from paths import TEAM_SCENARIOS
 
 from pvequorum import outage
 from pvequorum.analysis import analyze
@@ -24,8 +24,8 @@ from pvequorum.viz import (
     vote_bars_figure,
 )
 
-SCENARIO = SHARED_SCENARIOS / "three-node-failures.json"
-WAITS = SHARED_SCENARIOS / "last-man-standing.json"
+SCENARIO = TEAM_SCENARIOS / "three-node-failures.json"
+WAITS = TEAM_SCENARIOS / "last-man-standing.json"
 
 
 def renders(fig: Figure) -> None:

@@ -393,4 +393,4 @@ def situation_markdown(snap: Snapshot, *, ha_resources: bool = False) -> str:
         if not snap.views:
             return "No node is running: start one."
         return "Every running node is quorate: `/etc/pve` takes writes, nothing to fix."
-    return to_markdown(plan)
+    return to_markdown(plan, references=None)  # the dashboard serves no docs folder

@@ -15,6 +15,7 @@ __all__ = [
     "citation_ids",
     "citation_spans",
     "link",
+    "linkify",
     "resolve",
 ]
 
@@ -212,3 +213,46 @@ def citation_ids(text: str) -> list[str]:
         for section_id in ids:
             seen.setdefault(section_id, None)
     return list(seen)
+
+
+_CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
+_UPSTREAM_NAMES = {
+    VOTEQUORUM_5: "votequorum(5)",
+    QUORUMTOOL_8: "corosync-quorumtool(8)",
+    QDEVICE_8: "corosync-qdevice(8)",
+    COROSYNC_CONF_5: "corosync.conf(5)",
+    QDEVICE_DOC: "PVE admin guide: QDevice",
+    COROSYNC_CONF_DOC: "PVE admin guide: corosync",
+    HA_DOC: "PVE admin guide: HA",
+    ADMIN_GUIDE: "PVE admin guide",
+}
+
+
+def _linked(text: str, base: str | None) -> str:
+    out, last = [], 0
+    for match in _CITATION.finditer(text):
+        ids_span = match.span("ids")
+        cited = match.group("ids")
+        pieces, at, upstream = [], 0, []
+        for item in _ITEM_RE.finditer(cited):
+            section = item.group("lo")
+            if base is not None and section in SECTIONS and item.group("hi") is None:
+                pieces += [cited[at : item.start()], link(section, base)]
+                at = item.end()
+            url = UPSTREAM.get(section.split(".")[0])
+            if url and url not in upstream:
+                upstream.append(url)
+        pieces.append(cited[at:])
+        extra = "".join(f"; [{_UPSTREAM_NAMES.get(u, u)}]({u})" for u in upstream)
+        out += [text[last : ids_span[0]], "".join(pieces), extra]
+        last = ids_span[1]
+    out.append(text[last:])
+    return "".join(out)
+
+
+def linkify(markdown: str, base: str | None = "docs/reference/") -> str:
+    """Markdown with every citation outside code turned into links: each section id to its
+    page in `base` (None: no local page, e.g. where the docs are not served) and the area's
+    upstream document after the ids.  Code spans and fences are left exactly as they are."""
+    parts = _CODE.split(markdown)
+    return "".join(part if i % 2 else _linked(part, base) for i, part in enumerate(parts))

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from pvequorum.conf import corosync as corosync_conf
-from pvequorum.errors import InputError
-from pvequorum.lab.core import _run, check_prerequisites, in_namespace
+from pvequorum.errors import InputError, PrerequisiteError
+from pvequorum.lab.core import _run, check_prerequisites, claim_netns, delete_netns, in_namespace
 
 START_GRACE_S = 1.5
+# The work directory is the scripts' $1 and the config their $2: never part of the text.
+MOUNTS = 'mount --bind "$1/varlib" /var/lib/corosync && mount --bind "$1/run" /run'
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,8 @@ def check_with_corosync(text: str) -> CorosyncCheck:
     """corosync's own verdict on a config: `-t`, then a brief start when `-t` passes."""
     check_prerequisites()
     address = _local_address(text)
-    ns = f"pvqchk{int(time.time() * 1000) % 100000}"
     workdir = Path(tempfile.mkdtemp(prefix="pvequorum-check-", dir="/var/tmp"))
+    ns: str | None = None
     try:
         for sub in ("run", "varlib"):
             (workdir / sub).mkdir()
@@ -60,18 +62,16 @@ def check_with_corosync(text: str) -> CorosyncCheck:
         keyfile.write_bytes(os.urandom(256))
         keyfile.chmod(0o400)
         conf.write_text(_with_keyfile(_with_logfile(text, log), keyfile))
-        _run(["ip", "netns", "add", ns])
+        ns = _claim_check_namespace()
         _run(["ip", "-n", ns, "link", "set", "lo", "up"])
         # a veth pair inside the namespace (no dummy module needed); it owns the address
         _run(["ip", "-n", ns, "link", "add", "chk0", "type", "veth", "peer", "name", "chk1"])
         _run(["ip", "-n", ns, "link", "set", "chk1", "up"])
         _run(["ip", "-n", ns, "addr", "add", f"{address}/24", "dev", "chk0"])
         _run(["ip", "-n", ns, "link", "set", "chk0", "up"])
-        mounts = (
-            f"mount --bind {workdir}/varlib /var/lib/corosync && mount --bind {workdir}/run /run"
-        )
+        values = ("corosync-check", str(workdir), str(conf))
         syntax = subprocess.run(
-            in_namespace(ns, f'{mounts} && exec corosync -t -c "$0"', str(conf)),
+            in_namespace(ns, f'{MOUNTS} && exec corosync -t -c "$2"', *values),
             capture_output=True,
             text=True,
             timeout=30,
@@ -80,7 +80,7 @@ def check_with_corosync(text: str) -> CorosyncCheck:
             message = (syntax.stderr or syntax.stdout).strip().splitlines()
             return CorosyncCheck(False, "syntax", syntax.returncode, message[-1] if message else "")
         process = subprocess.Popen(
-            in_namespace(ns, f'{mounts} && exec corosync -f -c "$0"', str(conf)),
+            in_namespace(ns, f'{MOUNTS} && exec corosync -f -c "$2"', *values),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -100,8 +100,19 @@ def check_with_corosync(text: str) -> CorosyncCheck:
             False, "start", code, match.group(1) if match else (lines[-1] if lines else "")
         )
     finally:
-        _run(["ip", "netns", "del", ns], check=False)
+        if ns is not None:
+            delete_netns(ns)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _claim_check_namespace() -> str:
+    """A fresh `pvqchkNNNNN` namespace that this call created, so that its cleanup can never
+    delete the namespace of a check running at the same time."""
+    for _ in range(20):
+        ns = f"pvqchk{secrets.randbelow(100000)}"
+        if claim_netns(ns):
+            return ns
+    raise PrerequisiteError("no free pvqchk network namespace name after 20 tries")
 
 
 def _with_keyfile(text: str, keyfile: Path) -> str:

@@ -7,20 +7,27 @@ them back.  Each daemon runs in a private mount namespace with its own /run and
 /var/lib/corosync, so several daemons share one host.  All traffic stays inside namespaces
 this lab created, on a private /24 used nowhere else.
 
-State lives in one directory (`/var/tmp/pvequorum-lab/NAME/state.json`), so CLI invocations
-can act on a lab that an earlier invocation built, and `down` can remove a lab that died.
+State lives in one directory per lab (`/var/tmp/pvequorum-lab-UID/NAME/state.json`, one root
+per user), so CLI invocations can act on a lab that an earlier invocation built, and `down`
+can remove a lab that died.  Everything the kernel names machine-wide (namespaces, the
+subnet) is named after the lab's index, which `up` claims atomically; the lab's name is only
+a label, checked up front, and never part of shell text.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,11 +37,77 @@ from pvequorum.lab.conffile import lab_corosync_conf
 from pvequorum.model import Cluster
 from pvequorum.status import QuorumStatus, parse_status
 
-# Not under /run: every daemon gets a private /run bind-mounted over the host's.
-LAB_ROOT = Path(os.environ.get("PVEQUORUM_LAB_ROOT", "/var/tmp/pvequorum-lab"))
+ROOT_ENV = "PVEQUORUM_LAB_ROOT"
 SUBNET_BASE = "10.213"  # 10.213.<lab index>.<nodeid>/24, only inside lab namespaces
+MAX_INDEX = 249
 PVE_STANDIN = "/etc/pve"
+NETNS_DIR = Path("/var/run/netns")  # where `ip netns add` creates its names (iproute2)
 SETTLE_TIMEOUT_S = 30.0
+DOWN_LOCK_WAIT_S = 60.0
+# A lab name is a label (directory, lock file, messages): lower-case letters and digits only,
+# so nothing in it means anything to a shell, a path or `ip`; short enough for any of them.
+LAB_NAME = re.compile(r"[a-z][a-z0-9]{0,11}")
+
+
+def _caller_uid() -> int:
+    """Whose labs these are: the real uid, or under sudo (the lab needs root) the uid that ran
+    sudo.  Root can remove anything, so this is no security boundary; it keeps one admin's
+    `lab down --all` from removing the labs another admin built on the same machine."""
+    sudo_uid = os.environ.get("SUDO_UID", "")
+    if os.geteuid() == 0 and re.fullmatch(r"[0-9]+", sudo_uid):
+        return int(sudo_uid)
+    return os.getuid()
+
+
+def default_root() -> Path:
+    """`$PVEQUORUM_LAB_ROOT`, else `/var/tmp/pvequorum-lab-UID`: one root per user.
+
+    Not under /run: every daemon gets a private /run bind-mounted over the host's."""
+    return Path(os.environ.get(ROOT_ENV) or f"/var/tmp/pvequorum-lab-{_caller_uid()}")
+
+
+LAB_ROOT = default_root()
+
+
+def check_lab_name(name: str, where: str = "--lab") -> str:
+    """`name` if it is a valid lab name; an InputError naming the option otherwise."""
+    if not isinstance(name, str) or not LAB_NAME.fullmatch(name):
+        raise InputError(
+            f"invalid lab name {name!r}: 1 to 12 lower-case letters and digits, "
+            "starting with a letter",
+            where,
+        )
+    return name
+
+
+def _checked_root(create: bool = False) -> Path | None:
+    """LAB_ROOT (None while it does not exist), refused unless only its owner, us, can write it.
+
+    The default root sits in world-writable /var/tmp: another local user could create it
+    first (a directory they can write, or a symlink to one) and have root act on state files
+    they wrote, which name processes to kill and namespaces to delete."""
+    root = LAB_ROOT
+    if create:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        info = os.lstat(root)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise PrerequisiteError(
+            f"lab root {root} must be a directory (not a symlink) owned by uid {os.geteuid()} "
+            f"that no one else can write; fix it or set {ROOT_ENV}"
+        )
+    return root
+
+
+def _boot_id() -> str:
+    """Namespaces and processes end with the boot; a state file from an earlier boot names
+    none that are still this lab's."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
 
 
 def check_prerequisites() -> None:
@@ -60,7 +133,10 @@ def _run(
 
 def in_namespace(netns: str, script: str, *args: str) -> list[str]:
     """argv running `sh -c script args...` inside `netns`, in a private mount namespace
-    (so bind mounts over /run, /var/lib/corosync or /etc/pve stay with this process)."""
+    (so bind mounts over /run, /var/lib/corosync or /etc/pve stay with this process).
+
+    `args` are the script's $0, $1, ...: values go there, never into the script's text, so
+    a path or name is never parsed by the shell."""
     return [
         "ip",
         "netns",
@@ -75,6 +151,69 @@ def in_namespace(netns: str, script: str, *args: str) -> list[str]:
         script,
         *args,
     ]
+
+
+def claim_netns(netns: str) -> bool:
+    """`ip netns add`; False when the name is taken already.
+
+    iproute2 creates /var/run/netns/NAME with O_EXCL, so of two callers racing for one name
+    exactly one gets it: that makes a lab index, and everything named after it, unique on
+    the machine whoever's lab root the other lab's state lives in."""
+    result = _run(["ip", "netns", "add", netns], check=False)
+    if result.returncode == 0:
+        return True
+    if "File exists" in result.stderr or (NETNS_DIR / netns).exists():
+        return False
+    raise PrerequisiteError(f"ip netns add {netns} failed: {result.stderr.strip()}")
+
+
+def delete_netns(netns: str) -> None:
+    """Kill what runs inside `netns` (only what this lab put there can), then delete it."""
+    for pid in _run(["ip", "netns", "pids", netns], check=False).stdout.split():
+        if pid.isdigit():
+            _kill(int(pid), signal.SIGKILL)
+    _run(["ip", "netns", "del", netns], check=False)
+
+
+class LabBusy(InputError):
+    """Another process holds the lab's lock: it is building or tearing that lab down."""
+
+
+class LabExists(InputError):
+    """A lab of that name exists already in this lab root."""
+
+
+class _IndexTaken(Exception):
+    """A namespace of the chosen index exists: another lab (anyone's) or its leftover has it."""
+
+
+@contextlib.contextmanager
+def _locked(name: str, wait: float = 0.0) -> Iterator[None]:
+    """An exclusive flock on LAB_ROOT/NAME.lock while a lab is built or torn down.
+
+    Two `up` of one name then never both pass the "exists" check, and a failing `up` never
+    tears down the lab another process is building.  The lock file stays: unlinking it
+    while another process waits on it would let a third lock a new file at the same path."""
+    root = _checked_root(create=True)
+    assert root is not None
+    path = root / f"{check_lab_name(name)}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LabBusy(
+                        f"lab {name!r} is being built or torn down by another process "
+                        "(its lock is held); try again when that is done"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @dataclass
@@ -93,21 +232,33 @@ class Lab:
     """One lab.  Use as a context manager (or call `down()`): it always cleans up."""
 
     def __init__(self, cluster: Cluster, name: str | None = None) -> None:
+        if name is not None:
+            check_lab_name(name)
         check_prerequisites()
         self.cluster = cluster
-        self.index = _free_index() if name is None else _index_of(name)
-        self.name = name or f"pvq{self.index}"
-        self.dir = LAB_ROOT / self.name
-        self.switch = f"{self.name}-sw"
+        self._auto_name = name is None
+        self.name = name or ""
+        self.owner: int | None = _caller_uid()
+        self.boot_id: str | None = _boot_id()
+        self.build: str | None = secrets.token_hex(8)  # tells this build from a later one
         self.groups: list[list[str]] | None = None
+        self._layout(_free_index())
+
+    def _layout(self, index: int) -> None:
+        """Name everything after `index`, the one thing `up` makes unique machine-wide."""
+        self.index = index
+        if self._auto_name:
+            self.name = f"pvq{index}"
+        self.dir = LAB_ROOT / self.name
+        self.switch = f"pvq{index}-sw"
         self.nodes: dict[str, NodeRuntime] = {}
-        for node in cluster.nodes:
-            short = f"{self.name[:6]}n{node.nodeid}"
+        for node in self.cluster.nodes:
+            short = f"pvq{index}n{node.nodeid}"
             self.nodes[node.name] = NodeRuntime(
                 name=node.name,
                 nodeid=node.nodeid,
-                netns=f"{self.name}-{node.name}",
-                address=f"{SUBNET_BASE}.{self.index}.{node.nodeid}",
+                netns=f"pvq{index}-{node.name}",
+                address=f"{SUBNET_BASE}.{index}.{node.nodeid}",
                 veth_out=f"{short}o"[:15],
                 veth_in=f"{short}i"[:15],
                 directory=str(self.dir / node.name),
@@ -115,24 +266,46 @@ class Lab:
 
     # --- building and tearing down ----------------------------------------------------------
     def up(self) -> Lab:
-        """Create namespaces, links and per-node directories (no daemon started yet)."""
-        if self.dir.exists():
-            raise InputError(
+        """Create namespaces, links and per-node directories (no daemon started yet).
+
+        Under the lab's lock.  A named lab that exists or is being built is an InputError and
+        is left alone; an index another lab took meanwhile means another index, and so does
+        any collision of a lab named after its index (the default)."""
+        tried: set[int] = set()
+        while True:
+            try:
+                with _locked(self.name):
+                    self._up_locked()
+                return self
+            except _IndexTaken:
+                pass
+            except (LabBusy, LabExists):
+                if not self._auto_name:
+                    raise
+            tried.add(self.index)
+            self._layout(_free_index(tried))
+
+    def _up_locked(self) -> None:
+        if (self.dir / "state.json").exists():
+            raise LabExists(
                 f"a lab named {self.name!r} exists already; `pvequorum lab down {self.name}`"
             )
+        if not claim_netns(self.switch):
+            raise _IndexTaken
+        created = [self.switch]  # what this call made, and all its failure path removes
         try:
-            self.dir.mkdir(parents=True)
+            # A directory without state.json is what an interrupted up or down left; we hold
+            # its lock, so no one else is working on it.
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir.mkdir()
             self._save()
-            _run(["ip", "netns", "add", self.switch])
             _run(["ip", "-n", self.switch, "link", "set", "lo", "up"])
             self._bridge(0)
             for node in self.nodes.values():
-                self._build_node(node)
-            self._save()
+                self._build_node(node, created)
         except BaseException:
-            self.down()
+            self._teardown(created)
             raise
-        return self
 
     def _bridge(self, number: int) -> str:
         bridge = f"br{number}"
@@ -144,7 +317,7 @@ class Lab:
             _run(["ip", "-n", self.switch, "link", "set", bridge, "up"])
         return bridge
 
-    def _build_node(self, node: NodeRuntime) -> None:
+    def _build_node(self, node: NodeRuntime, created: list[str]) -> None:
         directory = Path(node.directory)
         for sub in ("run", "varlib", "pve", "etc"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
@@ -153,7 +326,9 @@ class Lab:
         conf = lab_corosync_conf(self.cluster, addresses, str(directory / "corosync.log"))
         (directory / "etc" / "corosync.conf").write_text(conf)
         (directory / "pve" / "corosync.conf").write_text(conf)  # what /etc/pve would hold
-        _run(["ip", "netns", "add", node.netns])
+        if not claim_netns(node.netns):
+            raise _IndexTaken  # a leftover, or a lab that raced us: not ours to delete
+        created.append(node.netns)
         _run(["ip", "-n", node.netns, "link", "set", "lo", "up"])
         _run(
             [
@@ -177,13 +352,39 @@ class Lab:
         _run(["ip", "-n", node.netns, "link", "set", node.veth_in, "up"])
 
     def down(self) -> None:
-        """Stop every daemon by its own pid, delete namespaces and the lab directory."""
+        """Stop this lab's daemons, delete its namespaces and its directory (under its lock).
+
+        Only this object's build: a state file of a later build (the lab was taken down and
+        built again, by anyone) is left alone, since the index may be another lab's by now.
+        A state file from an earlier boot names no namespace or process that is still ours;
+        then, as when there is no state file at all, only the directory goes."""
+        with _locked(self.name, wait=DOWN_LOCK_WAIT_S):
+            try:
+                disk = json.loads((self.dir / "state.json").read_text())
+            except FileNotFoundError:
+                disk = None
+            if disk is not None and disk.get("build") != self.build:
+                return
+            current = disk is not None and self.boot_id in (None, _boot_id())
+            namespaces = [n.netns for n in self.nodes.values()] + [self.switch]
+            self._teardown(namespaces if current else [])
+
+    def _teardown(self, namespaces: list[str]) -> None:
+        """Kill this lab's daemons and delete `namespaces`, the switch last.
+
+        state.json goes just before the switch: releasing the switch frees the index for
+        other labs, and no state file may still name its namespaces by then."""
         for node in self.nodes.values():
-            _kill(node.pid, signal.SIGKILL)
+            if _ours(node.pid, node.netns):
+                _kill(node.pid, signal.SIGKILL)
             node.pid = None
-        for node in self.nodes.values():
-            _run(["ip", "netns", "del", node.netns], check=False)
-        _run(["ip", "netns", "del", self.switch], check=False)
+        for netns in namespaces:
+            if netns != self.switch:
+                delete_netns(netns)
+        with contextlib.suppress(FileNotFoundError):
+            (self.dir / "state.json").unlink()
+        if self.switch in namespaces:
+            delete_netns(self.switch)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> Lab:
@@ -197,6 +398,10 @@ class Lab:
         state = {
             "name": self.name,
             "index": self.index,
+            "owner": self.owner,
+            "boot_id": self.boot_id,
+            "build": self.build,
+            "switch": self.switch,
             "cluster": {"stack": self.cluster.stack, **self.cluster.to_dict()},
             "groups": self.groups,
             "nodes": {n.name: n.__dict__ for n in self.nodes.values()},
@@ -215,18 +420,25 @@ class Lab:
             if len(names) > 1:
                 raise InputError(f"several labs run ({', '.join(names)}); name one with --lab")
             name = names[0]
+        check_lab_name(name)
         path = LAB_ROOT / name / "state.json"
         if not path.exists():
             raise InputError(f"no lab named {name!r} is running")
         state = json.loads(path.read_text())
+        if state.get("name") != name:
+            raise InputError(f"{path} is the state of lab {state.get('name')!r}, not {name!r}")
         cluster_data = dict(state["cluster"])
         stack = cluster_data.pop("stack", "corosync")
         lab = cls.__new__(cls)
         lab.cluster = Cluster.from_dict(cluster_data, stack=stack)
+        lab._auto_name = False
         lab.index = state["index"]
-        lab.name = state["name"]
-        lab.dir = LAB_ROOT / lab.name
-        lab.switch = f"{lab.name}-sw"
+        lab.name = name
+        lab.owner = state.get("owner")
+        lab.boot_id = state.get("boot_id")
+        lab.build = state.get("build")
+        lab.dir = LAB_ROOT / name
+        lab.switch = state.get("switch", f"{name}-sw")
         lab.groups = state["groups"]
         lab.nodes = {k: NodeRuntime(**v) for k, v in state["nodes"].items()}
         return lab
@@ -238,25 +450,25 @@ class Lab:
         return self.nodes[name]
 
     def running(self) -> list[str]:
-        return [n.name for n in self.nodes.values() if n.pid is not None and _alive(n.pid)]
+        return [n.name for n in self.nodes.values() if _ours(n.pid, n.netns)]
 
     def start(self, names: list[str]) -> None:
         for name in names:
             node = self._node(name)
-            if node.pid is not None and _alive(node.pid):
+            if _ours(node.pid, node.netns):
                 continue
-            d = node.directory
             script = (
-                f"mount --bind {d}/run /run && mount --bind {d}/varlib /var/lib/corosync && "
-                f"exec corosync -f -c {d}/etc/corosync.conf"
+                'mount --bind "$1/run" /run && mount --bind "$1/varlib" /var/lib/corosync && '
+                'exec corosync -f -c "$1/etc/corosync.conf"'
             )
-            process = subprocess.Popen(
-                in_namespace(node.netns, script),
-                stdin=subprocess.DEVNULL,
-                stdout=open(Path(d) / "stdout.log", "ab"),  # noqa: SIM115
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            with open(Path(node.directory) / "stdout.log", "ab") as log:
+                process = subprocess.Popen(
+                    in_namespace(node.netns, script, "lab-node", node.directory),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             node.pid = process.pid
         self._save()
 
@@ -269,12 +481,13 @@ class Lab:
     def _signal(self, names: list[str], sig: signal.Signals) -> None:
         nodes = [self._node(n) for n in names]
         for node in nodes:
-            _kill(node.pid, sig)
+            if _ours(node.pid, node.netns):
+                _kill(node.pid, sig)
         deadline = time.monotonic() + 10
         for node in nodes:
-            while node.pid is not None and _alive(node.pid) and time.monotonic() < deadline:
+            while _ours(node.pid, node.netns) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            if node.pid is not None and _alive(node.pid):
+            if _ours(node.pid, node.netns):
                 _kill(node.pid, signal.SIGKILL)
             node.pid = None
         self._save()
@@ -311,12 +524,13 @@ class Lab:
 
     # --- inside a node ------------------------------------------------------------------------
     def exec(
-        self, name: str, argv: list[str], *, timeout: float = 30
+        self, name: str, argv: list[str], *, timeout: float = 30, input: bytes | None = None
     ) -> subprocess.CompletedProcess[str]:
         """Run a command inside a node's network namespace, with the /etc/pve stand-in.
 
         The stand-in imitates pmxcfs's quorum gate and nothing more: it is a plain directory
         bind-mounted at /etc/pve, read-only while the node is not quorate (reference 6).
+        `input` is fed to the command's standard input as bytes (a file to write).
         """
         node = self._node(name)
         quorate = self._quorate(node)
@@ -324,15 +538,18 @@ class Lab:
         standin = f"{node.directory}/pve"
         if not Path(PVE_STANDIN).exists():
             Path(PVE_STANDIN).mkdir(mode=0o755)  # an empty mount point; the host keeps none of it
-        script = (
-            f"mount --bind {standin} {PVE_STANDIN} && mount -o remount,bind,{mode} {PVE_STANDIN} "
-            '&& exec "$@"'
-        )
-        return subprocess.run(
-            in_namespace(node.netns, script, "sh", *argv),
+        script = 'mount --bind "$1" "$2" && mount -o "remount,bind,$3" "$2" && shift 3 && exec "$@"'
+        done = subprocess.run(
+            in_namespace(node.netns, script, "lab-exec", standin, PVE_STANDIN, mode, *argv),
+            input=input,
             capture_output=True,
-            text=True,
             timeout=timeout,
+        )
+        return subprocess.CompletedProcess(
+            done.args,
+            done.returncode,
+            done.stdout.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace"),
         )
 
     def _quorumtool(self, node: NodeRuntime, *args: str) -> subprocess.CompletedProcess[str]:
@@ -344,7 +561,7 @@ class Lab:
         )
 
     def _quorate(self, node: NodeRuntime) -> bool:
-        if node.pid is None or not _alive(node.pid):
+        if not _ours(node.pid, node.netns):
             return False
         status = self.status(node.name)
         return status is not None and status.quorate
@@ -439,18 +656,26 @@ class Lab:
         }
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+def _ours(pid: int | None, netns: str) -> bool:
+    """Whether `pid` is still the daemon this lab started in `netns`.
+
+    A pid in state.json may be anything's by now (the daemon died and the pid was reused):
+    it counts only while that process runs inside the node's own namespace.  A child of this
+    process that is not reaped yet cannot have been reused, whatever namespace it is in."""
+    if pid is None:
         return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of ours counts as dead
+    try:
         done, _ = os.waitpid(pid, os.WNOHANG)
         return done == 0
     except ChildProcessError:
-        return Path(f"/proc/{pid}").exists() and "Z" not in _proc_state(pid)
+        pass
+    try:
+        theirs = os.stat(f"/proc/{pid}/ns/net")
+        node = os.stat(NETNS_DIR / netns)
+    except OSError:
+        return False
+    same = (theirs.st_dev, theirs.st_ino) == (node.st_dev, node.st_ino)
+    return same and "Z" not in _proc_state(pid)
 
 
 def _proc_state(pid: int) -> str:
@@ -468,46 +693,51 @@ def _kill(pid: int | None, sig: signal.Signals) -> None:
 
 
 def running_labs() -> list[str]:
-    if not LAB_ROOT.exists():
+    """Names of the labs with a state file under this user's lab root."""
+    root = _checked_root()
+    if root is None:
         return []
-    return sorted(p.parent.name for p in LAB_ROOT.glob("*/state.json"))
+    return sorted(
+        p.parent.name for p in root.glob("*/state.json") if LAB_NAME.fullmatch(p.parent.name)
+    )
 
 
-def _index_of(name: str) -> int:
-    digits = "".join(c for c in name if c.isdigit())
-    return (int(digits) % 200) + 20 if digits else 20
+def _free_index(exclude: set[int] | None = None) -> int:
+    """A lab index that no namespace on the machine and no state file of this user's uses.
 
-
-def _free_index() -> int:
-    used = set()
+    Namespace names are global, so `ip netns list` shows every user's labs whatever root
+    their state lives in; `up` then claims the index by creating its switch namespace."""
+    used = set(exclude or ())
     for name in running_labs():
         try:
             used.add(json.loads((LAB_ROOT / name / "state.json").read_text())["index"])
         except (OSError, ValueError, KeyError):
             continue
-    existing = set(_run(["ip", "netns", "list"], check=False).stdout.split())
-    for index in range(1, 250):
-        if index not in used and f"pvq{index}-sw" not in existing:
+    for line in _run(["ip", "netns", "list"], check=False).stdout.splitlines():
+        match = re.match(r"pvq(\d+)-", line)
+        if match:
+            used.add(int(match.group(1)))
+    for index in range(1, MAX_INDEX + 1):
+        if index not in used and not (LAB_ROOT / f"pvq{index}").exists():
             return index
     raise PrerequisiteError("no free lab index")
 
 
 def down_all_leftovers() -> list[str]:
-    """Remove every lab (and orphaned pvq namespaces) — `pvequorum lab down --all`."""
+    """`pvequorum lab down --all`: remove the caller's labs, and nothing else.
+
+    Only labs under the caller's root whose state file records the caller as owner: a state
+    that names another owner, or none, or cannot be read, is left alone.  So is every
+    namespace no such state names: namespace names are global, and a `pvq*` namespace no
+    state of ours knows may be another user's running lab."""
     removed = []
     for name in running_labs():
         try:
-            Lab.load(name).down()
-        except (InputError, ValueError, OSError):
-            shutil.rmtree(LAB_ROOT / name, ignore_errors=True)
+            lab = Lab.load(name)
+        except (InputError, ValueError, OSError, KeyError, TypeError):
+            continue
+        if lab.owner != _caller_uid():
+            continue
+        lab.down()
         removed.append(name)
-    listing = _run(["ip", "netns", "list"], check=False).stdout.split("\n")
-    for line in listing:
-        ns = line.split(" ")[0]
-        if ns.startswith("pvq") and "-" in ns:
-            pids = _run(["ip", "netns", "pids", ns], check=False).stdout.split()
-            for pid in pids:
-                _kill(int(pid), signal.SIGKILL)
-            _run(["ip", "netns", "del", ns], check=False)
-            removed.append(ns)
     return removed

@@ -19,6 +19,7 @@ import textwrap
 
 from pvequorum.errors import ExitStatus
 from pvequorum.procedures.plan import Check, Command, Danger, Plan, Step
+from pvequorum.reference import linkify
 
 EXIT_BLOCKED = int(ExitStatus.NO_GO)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -131,7 +132,13 @@ def _md_step(i: int, step: Step) -> str:
     return "\n".join(out)
 
 
-def to_markdown(plan: Plan) -> str:
+def to_markdown(plan: Plan, references: str | None = "docs/reference/") -> str:
+    """The plan as Markdown; every citation links to its section in `references` (the docs
+    folder as seen from where the text is read; None: upstream documents only)."""
+    return linkify(_markdown(plan), references)
+
+
+def _markdown(plan: Plan) -> str:
     out = [
         f"# {_one_line(plan.title)}",
         "",

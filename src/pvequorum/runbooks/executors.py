@@ -56,7 +56,12 @@ class Result:
 # and the target is checked again after the rename.  chmod/chown --reference keep mode and
 # owner where the file system allows it (pmxcfs has fixed modes and refuses both).
 WRITE_SCRIPT = (
-    'set -eu; target="$1"; want="$2"; tmp=$(mktemp "$target.XXXXXX"); '
+    'set -eu; target="$1"; want="$2"; '
+    'if [ -L "$target" ]; then target=$(readlink -e -- "$target") || '
+    '{ echo "$1: dangling symlink; nothing written" >&2; exit 1; }; fi; '
+    'if [ -e "$target" ] && [ ! -f "$target" ]; then '
+    'echo "$target: not a regular file; nothing written" >&2; exit 1; fi; '
+    'tmp=$(mktemp "$target.XXXXXX"); '
     'trap \'rm -f "$tmp"\' EXIT; base64 -d > "$tmp"; '
     'got=$(sha256sum < "$tmp" | cut -d" " -f1); '
     '[ "$got" = "$want" ] || { echo "written data does not match: $got" >&2; exit 1; }; '

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pvequorum.errors import InputError
 from pvequorum.procedures.render import to_markdown
+from pvequorum.reference import linkify
 from pvequorum.runbooks.core import (
     RESULT_MIME,
     RUNBOOKS,
@@ -56,10 +58,18 @@ def _given(name: str, namespace: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in given.items() if k in known or not k.startswith("_")}
 
 
-def _display(markdown: str, run: Run | None = None) -> None:
+def docs_base() -> str | None:
+    """The reference pages of this checkout as a file URL (the record is read on this
+    machine), or None when the kit runs without its docs folder."""
+    docs = Path(__file__).resolve().parents[3] / "docs" / "reference"
+    return docs.as_uri() + "/" if docs.is_dir() else None
+
+
+def _display(markdown: str, run: Run | None = None, *, linked: bool = False) -> None:
+    """Show Markdown with its citations as links (unless `linked` already)."""
     from IPython.display import Markdown, display
 
-    display(Markdown(markdown))
+    display(Markdown(markdown if linked else linkify(markdown, docs_base())))
     if run is not None:
         _publish(run)
 
@@ -180,9 +190,9 @@ def prechecks(run: Run) -> None:
 
 
 def plan(run: Run) -> None:
-    markdown = to_markdown(run.prepared.plan)
+    markdown = to_markdown(run.prepared.plan, references=docs_base())
     # the plan's title one level down: the verdict stays the only top-level heading
-    _display("### " + markdown[2:] if markdown.startswith("# ") else markdown)
+    _display("### " + markdown[2:] if markdown.startswith("# ") else markdown, linked=True)
 
 
 def _manual_by(params: Params) -> dict[str, str]:

@@ -12,6 +12,7 @@ small and the notebooks carry no stale figures.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 
+from pvequorum.reference import linkify
 from pvequorum.teaching.source import Cell, cells
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -40,7 +42,12 @@ def targets(root: Path) -> Iterator[Target]:
 
 
 def target_cells(target: Target) -> list[Cell]:
-    return cells(target.source.read_text(encoding="utf-8"), target.variant, str(target.source))
+    """The notebook's cells; citations in Markdown cells link to the reference pages, as
+    seen from the notebook's folder (and to the upstream documents)."""
+    found = cells(target.source.read_text(encoding="utf-8"), target.variant, str(target.source))
+    root = target.source.parents[2]  # notebooks/source/X.py and labs/NN/lab.py alike
+    docs = os.path.relpath(root / "docs" / "reference", target.notebook.parent) + "/"
+    return [Cell(c.kind, linkify(c.text, docs)) if c.kind == "markdown" else c for c in found]
 
 
 def new_notebook(cell_list: list[Cell]) -> nbformat.NotebookNode:
