@@ -30,8 +30,16 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_restore_quorum_without_a_version_says_what_it_assumed() -> None:
-    result = _cli("plan", "restore-quorum", "--config", str(CONF), "--status", str(STATUS),
-                  "--confirmed-down", "pve2")
+    result = _cli(
+        "plan",
+        "restore-quorum",
+        "--config",
+        str(CONF),
+        "--status",
+        str(STATUS),
+        "--confirmed-down",
+        "pve2",
+    )
     assert result.returncode == ExitStatus.OK, result.stderr
     assert "Proxmox VE 6.0 to 9.x (assumed)" in result.stdout
     assert "the config has `linknumber`, which only corosync 3 (PVE 6+) knows" in result.stdout
@@ -57,8 +65,17 @@ def test_a_version_that_changes_the_plan_must_be_given(tmp_path: Path) -> None:
         "    ring0_addr: 192.168.1.13\n  }",
     )
     (tmp_path / "c.conf").write_text(three)
-    base = ("plan", "maintenance", "--config", str(tmp_path / "c.conf"), "--up",
-            "pve1,pve2,pve3", "--node", "pve3", "--ha")
+    base = (
+        "plan",
+        "maintenance",
+        "--config",
+        str(tmp_path / "c.conf"),
+        "--up",
+        "pve1,pve2,pve3",
+        "--node",
+        "pve3",
+        "--ha",
+    )
     result = _cli(*base)
     assert result.returncode == ExitStatus.BAD_INPUT and result.stdout == ""
     assert "give the Proxmox VE version" in result.stderr and "--pve-version" in result.stderr
@@ -88,8 +105,9 @@ def test_generations_from_the_config() -> None:
     assert generations_of(old, "corosync")[0] == ("corosync 2", "corosync 3")
 
 
-@pytest.mark.parametrize(("old", "new"), [("two-node-mode", "two-node"),
-                                           ("edit-corosync-conf", "edit-corosync")])
+@pytest.mark.parametrize(
+    ("old", "new"), [("two-node-mode", "two-node"), ("edit-corosync-conf", "edit-corosync")]
+)
 def test_old_names_are_aliases(old: str, new: str) -> None:
     args = ("--config", str(CONF), "--up", "pve1,pve2", "--format", "json")
     extra = ("--new-config", str(CONF)) if new == "edit-corosync" else ()

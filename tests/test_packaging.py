@@ -55,8 +55,9 @@ def test_the_core_needs_no_dependency_and_nbval_is_only_for_tests() -> None:
     extras = project["optional-dependencies"]
     assert project["dependencies"] == []
     assert extras["all"] == ["pvequorum[runbooks,teach,dashboard]"]
-    assert not any(d.startswith("nbval") for name in ("runbooks", "teach", "dashboard")
-                   for d in extras[name])
+    assert not any(
+        d.startswith("nbval") for name in ("runbooks", "teach", "dashboard") for d in extras[name]
+    )
     assert any(d.startswith("nbval") for d in extras["test"])
 
 
@@ -77,13 +78,24 @@ def test_the_core_cli_runs_without_any_extra(tmp_path) -> None:
     status = PROJECT / "src" / "pvequorum" / "examples" / "two-node-one-down.pvecm-status.txt"
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-S", "-c", blocker, *args],
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-S", "-c", blocker, *args], capture_output=True, text=True, timeout=60
+        )
 
     assert run("simulate").returncode == 0
     assert run("config", "check", str(conf)).returncode == 0
-    plan = run("plan", "restore-quorum", "--config", str(conf), "--status", str(status),
-               "--confirmed-down", "pve2", "--format", "sh")
+    plan = run(
+        "plan",
+        "restore-quorum",
+        "--config",
+        str(conf),
+        "--status",
+        str(status),
+        "--confirmed-down",
+        "pve2",
+        "--format",
+        "sh",
+    )
     assert plan.returncode == 0, plan.stderr
     for face, extra in (("runbook", "runbooks"), ("dashboard", "dashboard")):
         args = ("runbook", "restore-quorum", "--example") if face == "runbook" else (face,)

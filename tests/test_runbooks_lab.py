@@ -20,7 +20,10 @@ pytestmark = pytest.mark.lab
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pvequorum", *args],
-        capture_output=True, text=True, timeout=300, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
     )
 
 
@@ -55,15 +58,33 @@ def test_wait_for_all_cold_start_planned_and_applied(tmp_path: Path) -> None:
         config = tmp_path / "corosync.conf"
         config.write_text(params.pop("config_text"))
         params["config_path"] = str(config)
-        plan = _cli("runbook", "restore-quorum", *_flags(params), "-o",
-                    str(tmp_path / "p.ipynb"), cwd=tmp_path)
+        plan = _cli(
+            "runbook",
+            "restore-quorum",
+            *_flags(params),
+            "-o",
+            str(tmp_path / "p.ipynb"),
+            cwd=tmp_path,
+        )
         assert plan.returncode == 0, plan.stdout + plan.stderr
         recorded = read_result(tmp_path / "p.ipynb")
         assert "waiting for all nodes" in recorded["plan"]["summary"]
         assert "nothing to restore" not in recorded["plan"]["summary"]
         token = recorded["confirm_token"]
-        applied = _cli("runbook", "restore-quorum", *_flags(params), "-p", "mode", "apply",
-                       "-p", "confirm", token, "-o", str(tmp_path / "a.ipynb"), cwd=tmp_path)
+        applied = _cli(
+            "runbook",
+            "restore-quorum",
+            *_flags(params),
+            "-p",
+            "mode",
+            "apply",
+            "-p",
+            "confirm",
+            token,
+            "-o",
+            str(tmp_path / "a.ipynb"),
+            cwd=tmp_path,
+        )
         assert applied.returncode == 0, applied.stdout + applied.stderr
         # the terminal shows each command, its exit code and output, and the final state
         assert "[pve1] $ pvecm expected 1  (exit 0)" in applied.stdout
@@ -76,8 +97,9 @@ def test_wait_for_all_cold_start_planned_and_applied(tmp_path: Path) -> None:
         assert (view["quorate"], view["expected_votes"], view["quorum"]) == (True, 1, 1)
         assert lab.exec("pve1", ["touch", "/etc/pve/x"]).returncode == 0  # writable again
         # the plan says a reload keeps a two_node partition quorate: check that claim
-        assert any("stays quorate after that reset" in d["text"]
-                   for d in recorded["plan"]["dangers"])
+        assert any(
+            "stays quorate after that reset" in d["text"] for d in recorded["plan"]["dangers"]
+        )
         lab.exec("pve1", ["corosync-cfgtool", "-R"])
         time.sleep(2)
         view = lab.observe()["nodes"]["pve1"]
@@ -101,26 +123,51 @@ def test_apply_refuses_a_stale_token_and_a_changed_state(tmp_path: Path) -> None
         status.write_text(LabExecutor("pve1", lab.name).run(["pvecm", "status"]).output)
         token = execute("restore-quorum", params, tmp_path / "p.ipynb").result["confirm_token"]
         given = {**params, "status_source": "given", "status_path": str(status)}
-        given_token = execute("restore-quorum", given, tmp_path / "g.ipynb").result[
-            "confirm_token"
-        ]
+        given_token = execute("restore-quorum", given, tmp_path / "g.ipynb").result["confirm_token"]
         lab.start(["pve2"])  # pve2 came back and went again: a new membership (ring id)
         lab.wait_settled()
         lab.crash(["pve2"])
         lab.wait_settled()
         # a live status is part of the token: the old token no longer matches
-        stale = _cli("runbook", "restore-quorum", *_flags(params), "-p", "mode", "apply",
-                     "-p", "confirm", token, "-o", str(tmp_path / "s.ipynb"), cwd=tmp_path)
+        stale = _cli(
+            "runbook",
+            "restore-quorum",
+            *_flags(params),
+            "-p",
+            "mode",
+            "apply",
+            "-p",
+            "confirm",
+            token,
+            "-o",
+            str(tmp_path / "s.ipynb"),
+            cwd=tmp_path,
+        )
         assert stale.returncode == 2 and "plan again" in stale.stderr
         assert not (tmp_path / "s.ipynb").exists()
         lab.start(["pve2"])  # pve2 is back before the operator applies
         lab.wait_settled()
-        back = _cli("runbook", "restore-quorum", *_flags(params), "-p", "mode", "apply",
-                    "-p", "confirm", token, "-o", str(tmp_path / "b.ipynb"), cwd=tmp_path)
+        back = _cli(
+            "runbook",
+            "restore-quorum",
+            *_flags(params),
+            "-p",
+            "mode",
+            "apply",
+            "-p",
+            "confirm",
+            token,
+            "-o",
+            str(tmp_path / "b.ipynb"),
+            cwd=tmp_path,
+        )
         assert back.returncode == 2 and "both up and confirmed down" in back.stderr
         # a status given as a file still matches its token, but apply re-reads the node
-        changed = execute("restore-quorum", {**given, "mode": "apply", "confirm": given_token},
-                          tmp_path / "c.ipynb")
+        changed = execute(
+            "restore-quorum",
+            {**given, "mode": "apply", "confirm": given_token},
+            tmp_path / "c.ipynb",
+        )
         assert changed.error and changed.error.startswith("RunbookStopped")
         assert "nothing was changed" in changed.error
         assert "pve2 cannot be both up and confirmed down" in changed.error
@@ -140,8 +187,9 @@ def test_link_check_sees_a_live_peer_and_a_partition_stays_unknowable(tmp_path: 
     with Lab(simple_cluster(2), "pvqlink") as lab:
         lab.start(["pve1", "pve2"])
         lab.wait_settled()
-        step = Step("lower", "test", commands=(Command("pve1", ("true",)),),
-                    peers_down=(("pve2", 2),))
+        step = Step(
+            "lower", "test", commands=(Command("pve1", ("true",)),), peers_down=(("pve2", 2),)
+        )
         outcome = StepOutcome("lower", "ok")
         assert not check_links(step, LabExecutor("pve1", lab.name), outcome)
         assert "it is alive and reachable" in outcome.log[-1]
@@ -158,6 +206,6 @@ def test_link_check_sees_a_live_peer_and_a_partition_stays_unknowable(tmp_path: 
         run = execute("restore-quorum", params, tmp_path / "p.ipynb")
         rows = {r["check"]: r for r in run.result["checks"]}
         assert rows["pve2 powered off"]["result"] == "manual"
-        assert "a crashed node and a cut-off one look the same" in rows["pve2 powered off"][
-            "detail"
-        ]
+        assert (
+            "a crashed node and a cut-off one look the same" in rows["pve2 powered off"]["detail"]
+        )

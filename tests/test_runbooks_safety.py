@@ -37,8 +37,7 @@ CRASHED = (REAL / "two-node-crashed.pvecm-status.txt").read_text()
 
 
 def request(**kw) -> PlanRequest:
-    base = dict(kind="restore-quorum", config_text=PLAIN_CONF, config_where="c",
-                pve_version="8.2")
+    base = dict(kind="restore-quorum", config_text=PLAIN_CONF, config_where="c", pve_version="8.2")
     base.update(kw)
     return PlanRequest(**base)
 
@@ -46,7 +45,10 @@ def request(**kw) -> PlanRequest:
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pvequorum", *args],
-        capture_output=True, text=True, timeout=240, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=cwd,
     )
 
 
@@ -120,11 +122,9 @@ def test_never_nothing_to_restore_when_quorate_is_no(cluster: Cluster, data) -> 
         elif rest:
             sim.stop(rest)
     view = sim.view(up[0])
-    status = render_pvecm_status(view, cluster_name="lab", config_version=1,
-                                 addresses=addresses)
+    status = render_pvecm_status(view, cluster_name="lab", config_version=1, addresses=addresses)
     down = tuple(n for n in cluster.names if n not in up)
-    plan = make_plan(request(config_text=text, statuses=(("s", status),),
-                             confirmed_down=down)).plan
+    plan = make_plan(request(config_text=text, statuses=(("s", status),), confirmed_down=down)).plan
     assert ("Quorate:          No" in status) == (not view.quorate)
     if not view.quorate:
         assert "nothing to restore" not in plan.summary
@@ -148,8 +148,18 @@ def test_another_clusters_status_is_refused() -> None:
 def test_cli_refuses_another_clusters_status_with_exit_2(tmp_path: Path) -> None:
     (tmp_path / "c.conf").write_text(PLAIN_CONF)
     (tmp_path / "s.txt").write_text(CRASHED.replace("Name:             lab", "Name:   prod"))
-    result = _cli("plan", "restore-quorum", "--config", str(tmp_path / "c.conf"), "--status",
-                  str(tmp_path / "s.txt"), "--pve-version", "8.2", "--confirmed-down", "pve2")
+    result = _cli(
+        "plan",
+        "restore-quorum",
+        "--config",
+        str(tmp_path / "c.conf"),
+        "--status",
+        str(tmp_path / "s.txt"),
+        "--pve-version",
+        "8.2",
+        "--confirmed-down",
+        "pve2",
+    )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "'prod'" in result.stderr and "'lab'" in result.stderr
 
@@ -160,8 +170,14 @@ def test_config_version_difference_warns_and_blocks_edits() -> None:
     row = next(r for r in planned.rows if r.check == "config version")
     assert row.result == "warning" and "config_version 5" in row.detail
     assert not planned.plan.blocked  # restoring quorum does not edit the file
-    edit = make_plan(request(kind="edit-corosync", statuses=(("s", newer),),
-                             confirmed_down=("pve2",), new_text=PLAIN_CONF))
+    edit = make_plan(
+        request(
+            kind="edit-corosync",
+            statuses=(("s", newer),),
+            confirmed_down=("pve2",),
+            new_text=PLAIN_CONF,
+        )
+    )
     assert edit.plan.blocked and "config_version 5" in edit.plan.all_dangers[0].text
 
 
@@ -169,8 +185,9 @@ def test_rows_without_status_say_not_checked_and_manual_is_manual() -> None:
     planned = make_plan(request(kind="two-node", up=("pve1", "pve2")))
     assert {r.result for r in planned.rows} == {"not checked"}
     assert all("no pvecm status given" in r.detail for r in planned.rows)
-    planned = make_plan(request(statuses=(("s", CRASHED),), confirmed_down=("pve2",),
-                                confirmed_by="IPMI"))
+    planned = make_plan(
+        request(statuses=(("s", CRASHED),), confirmed_down=("pve2",), confirmed_by="IPMI")
+    )
     manual = [r for r in planned.rows if r.result == "manual"]
     assert [r.check for r in manual] == ["pve2 powered off"]
     assert "confirmed by parameter confirmed_down (IPMI)" in manual[0].detail
@@ -206,21 +223,48 @@ def test_unknown_names_suggest_the_closest_and_values_are_checked() -> None:
 
 
 def test_ha_yes_through_the_cli_keeps_the_ha_warning(tmp_path: Path) -> None:
-    result = _cli("runbook", "restore-quorum", "--example", "-p", "ha_in_use", "yes",
-                  "-o", str(tmp_path / "r.ipynb"), cwd=tmp_path)
+    result = _cli(
+        "runbook",
+        "restore-quorum",
+        "--example",
+        "-p",
+        "ha_in_use",
+        "yes",
+        "-o",
+        str(tmp_path / "r.ipynb"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     dangers = read_result(tmp_path / "r.ipynb")["plan"]["dangers"]
     assert any("HA resources exist" in d["text"] for d in dangers)
 
 
 def test_cli_refuses_unknown_and_injected_names_before_papermill(tmp_path: Path) -> None:
-    result = _cli("runbook", "restore-quorum", "--example", "-p", "confimed_down", "pve2",
-                  "-o", str(tmp_path / "x.ipynb"), cwd=tmp_path)
+    result = _cli(
+        "runbook",
+        "restore-quorum",
+        "--example",
+        "-p",
+        "confimed_down",
+        "pve2",
+        "-o",
+        str(tmp_path / "x.ipynb"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2 and "did you mean 'confirmed_down'" in result.stderr
     assert not (tmp_path / "x.ipynb").exists()
     evil = "x = 1; __import__('os').system('touch PWNED'); y"
-    result = _cli("runbook", "restore-quorum", "--example", "-p", evil, "1",
-                  "-o", str(tmp_path / "y.ipynb"), cwd=tmp_path)
+    result = _cli(
+        "runbook",
+        "restore-quorum",
+        "--example",
+        "-p",
+        evil,
+        "1",
+        "-o",
+        str(tmp_path / "y.ipynb"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2 and "unknown parameter" in result.stderr
     assert not (tmp_path / "PWNED").exists() and not (tmp_path / "y.ipynb").exists()
     assert "Traceback" not in result.stderr
@@ -231,10 +275,22 @@ def test_plain_papermill_checks_what_it_injected(tmp_path: Path) -> None:
 
     nb = PROJECT / "notebooks" / "runbooks" / "restore-quorum.ipynb"
     result = subprocess.run(
-        [sys.executable, "-m", "papermill", str(nb), str(tmp_path / "o.ipynb"),
-         "-p", "config_path", str(example_path("two-node-corosync.conf")),
-         "-p", "confimed_down", "pve2"],
-        capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(nb),
+            str(tmp_path / "o.ipynb"),
+            "-p",
+            "config_path",
+            str(example_path("two-node-corosync.conf")),
+            "-p",
+            "confimed_down",
+            "pve2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode != 0
     assert "did you mean 'confirmed_down'" in result.stderr + result.stdout
@@ -247,23 +303,42 @@ def test_token_changes_with_every_input() -> None:
     token = confirm_token(make_plan(base).plan)
     variants = [
         request(statuses=(("s", CRASHED),), confirmed_down=("pve2",), ha_resources=True),
-        request(statuses=(("s", CRASHED.replace("Ring ID:          1.15", "Ring ID:    1.16")),),
-                confirmed_down=("pve2",)),
-        request(config_text=PLAIN_CONF.replace("token: 1000", "token: 2000"),
-                statuses=(("s", CRASHED),), confirmed_down=("pve2",)),
+        request(
+            statuses=(("s", CRASHED.replace("Ring ID:          1.15", "Ring ID:    1.16")),),
+            confirmed_down=("pve2",),
+        ),
+        request(
+            config_text=PLAIN_CONF.replace("token: 1000", "token: 2000"),
+            statuses=(("s", CRASHED),),
+            confirmed_down=("pve2",),
+        ),
         request(config_text=WFA_CONF, statuses=(("s", WFA_STATUS),), confirmed_down=("pve2",)),
     ]
     tokens = {confirm_token(make_plan(v).plan) for v in variants}
     assert token not in tokens and len(tokens) == len(variants)
     # the Date line is the only one that may change between plan and apply
     later = CRASHED.replace(re.search(r"Date:.*", CRASHED).group(0), "Date: Thu Jan  1 2099")
-    assert confirm_token(make_plan(request(statuses=(("s", later),),
-                                           confirmed_down=("pve2",))).plan) == token
+    assert (
+        confirm_token(make_plan(request(statuses=(("s", later),), confirmed_down=("pve2",))).plan)
+        == token
+    )
 
 
 def test_wrong_token_is_refused_with_plan_again(tmp_path: Path) -> None:
-    result = _cli("runbook", "restore-quorum", "--example", "-p", "mode", "apply",
-                  "-p", "confirm", "0123456789ab", "-o", str(tmp_path / "a.ipynb"), cwd=tmp_path)
+    result = _cli(
+        "runbook",
+        "restore-quorum",
+        "--example",
+        "-p",
+        "mode",
+        "apply",
+        "-p",
+        "confirm",
+        "0123456789ab",
+        "-o",
+        str(tmp_path / "a.ipynb"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2 and "plan again" in result.stderr
     assert not (tmp_path / "a.ipynb").exists()
 
@@ -275,8 +350,7 @@ def test_link_check_on_real_cfgtool_output() -> None:
     assert "it is alive" in links_show_down(connected, (("pve2", 2),))
     assert links_show_down(down, (("pve2", 2),)) is None
     assert "does not list pve3" in links_show_down(down, (("pve3", 3),))
-    odd = (REAL / "cfgtool-s-peer-disconnected.txt").read_text().replace(
-        "disconnected", "enabled")
+    odd = (REAL / "cfgtool-s-peer-disconnected.txt").read_text().replace("disconnected", "enabled")
     assert "link 0: enabled" in links_show_down(parse_link_status(odd), (("pve2", 2),))
     with pytest.raises(InputError):
         parse_link_status("Local node ID 1, transport knet\nsomething else\n")
@@ -307,8 +381,14 @@ def test_shell_script_runs_the_link_check(tmp_path: Path) -> None:
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
     # `script` gives the run a terminal: the manual step asks on /dev/tty
     command = f"sh {script} {confirm_token(plan)}"
-    result = subprocess.run(["script", "-qec", command, "/dev/null"], env=env,
-                            capture_output=True, text=True, input="yes\n", timeout=60)
+    result = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        env=env,
+        capture_output=True,
+        text=True,
+        input="yes\n",
+        timeout=60,
+    )
     result.stderr += result.stdout
     assert result.returncode != 0 and "alive?" in result.stderr
     assert "pvecm expected" not in log.read_text()
@@ -319,10 +399,19 @@ def test_no_go_report_has_every_section_and_no_exception(tmp_path: Path) -> None
     from pvequorum.examples import example_path
 
     out = tmp_path / "nogo.ipynb"
-    result = _cli("runbook", "restore-quorum", "-p", "config_path",
-                  str(example_path("two-node-corosync.conf")), "-p", "status_path",
-                  str(example_path("two-node-one-down.pvecm-status.txt")), "-o", str(out),
-                  cwd=tmp_path)
+    result = _cli(
+        "runbook",
+        "restore-quorum",
+        "-p",
+        "config_path",
+        str(example_path("two-node-corosync.conf")),
+        "-p",
+        "status_path",
+        str(example_path("two-node-one-down.pvecm-status.txt")),
+        "-o",
+        str(out),
+        cwd=tmp_path,
+    )
     assert result.returncode == 3
     assert "WARNING" not in result.stderr and "without encryption" not in result.stderr
     report = (tmp_path / "nogo.html").read_text()
@@ -332,8 +421,9 @@ def test_no_go_report_has_every_section_and_no_exception(tmp_path: Path) -> None
     assert "NOT quorate" in report and "values compared" in report
     assert "BLOCKING" in report and "-p confirmed_down pve2" in report
     nb = nbformat.read(str(out), as_version=4)
-    assert not [o for c in nb.cells for o in c.get("outputs", [])
-                if o.get("output_type") == "error"]
+    assert not [
+        o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
     tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
     assert "papermill-error-cell-tag" not in tags
 
@@ -373,11 +463,15 @@ def test_local_executor_refuses_other_hosts() -> None:
     from pvequorum.runbooks.apply import unreachable_steps
     from pvequorum.runbooks.executors import LocalExecutor, Unreachable
 
-    three = PLAIN_CONF.replace("nodelist {", "nodelist {\n  node {\n    name: pve3\n"
-                               "    nodeid: 3\n    quorum_votes: 1\n"
-                               "    ring0_addr: 10.213.20.3\n  }")
-    plan = make_plan(request(kind="maintenance", config_text=three, up=("pve1", "pve2", "pve3"),
-                             node="pve2")).plan
+    three = PLAIN_CONF.replace(
+        "nodelist {",
+        "nodelist {\n  node {\n    name: pve3\n"
+        "    nodeid: 3\n    quorum_votes: 1\n"
+        "    ring0_addr: 10.213.20.3\n  }",
+    )
+    plan = make_plan(
+        request(kind="maintenance", config_text=three, up=("pve1", "pve2", "pve3"), node="pve2")
+    ).plan
     here = LocalExecutor(host=plan.run_on)
     assert plan.run_on != "pve2"
     assert unreachable_steps(plan, here) == ["Shut down pve2: on pve2"]
@@ -385,7 +479,8 @@ def test_local_executor_refuses_other_hosts() -> None:
         here.for_host("pve2")
     assert here.for_host(plan.run_on) is here
     runnable = [
-        s for s in plan.steps
+        s
+        for s in plan.steps
         if not s.deferred and (s.precheck or s.postcheck or any(c.argv for c in s.commands))
     ]
     assert len(unreachable_steps(plan, LocalExecutor(host="elsewhere"))) == len(runnable)
@@ -438,9 +533,23 @@ def test_read_input_keeps_crlf_and_refuses_fifos(tmp_path: Path) -> None:
 
 
 def test_unreachable_ssh_shows_sshs_own_message(tmp_path: Path) -> None:
-    result = _cli("runbook", "restore-quorum", "--example", "-p", "status_path", "",
-                  "-p", "status_source", "live", "-p", "executor", "ssh:pve-unreachable.invalid",
-                  "-o", str(tmp_path / "x.ipynb"), cwd=tmp_path)
+    result = _cli(
+        "runbook",
+        "restore-quorum",
+        "--example",
+        "-p",
+        "status_path",
+        "",
+        "-p",
+        "status_source",
+        "live",
+        "-p",
+        "executor",
+        "ssh:pve-unreachable.invalid",
+        "-o",
+        str(tmp_path / "x.ipynb"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert "pvecm status" in result.stderr and "exit 255" in result.stderr
     assert "ssh" in result.stderr and "StatusParseError" not in result.stderr
@@ -455,19 +564,23 @@ def test_no_go_plan_markdown_is_unchanged_by_runbook_headings() -> None:
 @pytest.mark.parametrize(
     ("name", "params"),
     [
-        ("maintenance", {"config_text": "THREE", "up": "pve1,pve2,pve3",
-                              "maintenance_node": "pve2"}),
-        ("add-qdevice", {"config_text": "PLAIN", "up": "pve1,pve2",
-                         "qdevice_host": "192.0.2.50"}),
+        (
+            "maintenance",
+            {"config_text": "THREE", "up": "pve1,pve2,pve3", "maintenance_node": "pve2"},
+        ),
+        ("add-qdevice", {"config_text": "PLAIN", "up": "pve1,pve2", "qdevice_host": "192.0.2.50"}),
     ],
 )
 def test_apply_with_the_local_executor_runs_nothing_meant_elsewhere(
     tmp_path: Path, name: str, params: dict
 ) -> None:
     """The machine running the runbook is not pve2 nor the QNetd host: nothing runs."""
-    three = PLAIN_CONF.replace("nodelist {", "nodelist {\n  node {\n    name: pve3\n"
-                               "    nodeid: 3\n    quorum_votes: 1\n"
-                               "    ring0_addr: 10.213.20.3\n  }")
+    three = PLAIN_CONF.replace(
+        "nodelist {",
+        "nodelist {\n  node {\n    name: pve3\n"
+        "    nodeid: 3\n    quorum_votes: 1\n"
+        "    ring0_addr: 10.213.20.3\n  }",
+    )
     params = {**params, "config_text": three if params["config_text"] == "THREE" else PLAIN_CONF}
     token = execute(name, params, tmp_path / "p.ipynb").result["confirm_token"]
     run = execute(name, {**params, "mode": "apply", "confirm": token}, tmp_path / "a.ipynb")
