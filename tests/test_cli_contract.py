@@ -124,3 +124,51 @@ def test_exit_status_is_one_enum() -> None:
     assert (EXIT_USAGE, EXIT_NO_GO, EXIT_BLOCKED) == (2, 3, 3)
     blocked = _cli("plan", "restore-quorum", "--config", str(CONF), "--status", str(STATUS))
     assert blocked.returncode == ExitStatus.NO_GO
+
+
+# --- Proxmox VE 9 ------------------------------------------------------------------------------
+def _maintenance(nodes: int, version: str, **totem: int):
+    import dataclasses
+
+    from pvequorum.model import Totem, simple_cluster
+    from pvequorum.procedures import ClusterState, Facts, PlanInput, PveVersion, build_plan
+
+    c = dataclasses.replace(simple_cluster(nodes), totem=Totem(**totem))
+    state = ClusterState.build(c, up=c.names)
+    inp = PlanInput(c, state, PveVersion.parse(version), Facts(ha_resources=True))
+    return build_plan("maintenance", inp, node=c.names[-1])
+
+
+def test_watchdog_margin_warns_for_large_clusters_only() -> None:
+    import dataclasses
+
+    from pvequorum.model import Totem, simple_cluster
+    from pvequorum.timing import watchdog_margin
+
+    assert not watchdog_margin(simple_cluster(18)).too_close  # 29.5 s
+    assert watchdog_margin(simple_cluster(19)).too_close  # 30.9 s with 650 per node
+    lowered = dataclasses.replace(simple_cluster(32), totem=Totem(token_coefficient=125))
+    assert (
+        watchdog_margin(lowered).membership_ms == 14850 and not watchdog_margin(lowered).too_close
+    )
+    warn = [d for d in _maintenance(20, "8.2").all_dangers if "HA watchdog" in d.text]
+    assert warn and "32.3 s" in warn[0].text and "pve-cluster 9.1.0" in warn[0].text
+    assert not [
+        d
+        for d in _maintenance(20, "9.1", token_coefficient=125).all_dangers
+        if "HA watchdog" in d.text
+    ]
+
+
+def test_pve9_gates() -> None:
+    assert PveVersion(9, 1).pvecm_create_token_coefficient == 125
+    assert PveVersion(9, 0).pvecm_create_token_coefficient is None
+    assert PveVersion(9, 2).has_disarm_ha and not PveVersion(9, 1).has_disarm_ha
+    plan9 = _maintenance(3, "9.2")
+    plan8 = _maintenance(3, "8.2")
+    texts9 = " ".join(d.text for d in plan9.all_dangers)
+    assert "node-affinity rules" in texts9
+    assert "node-affinity" not in " ".join(d.text for d in plan8.all_dangers)
+    two9, two8 = _maintenance(2, "9.2"), _maintenance(2, "9.1")
+    assert any("disarm-ha" in o for o in two9.options)
+    assert not any("disarm-ha" in o for o in two8.options)

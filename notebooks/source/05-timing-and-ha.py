@@ -16,17 +16,29 @@ from pvequorum.viz import ha_timeline_figure, scenario_timeline_figure
 # %% [markdown]
 # ## How long until the survivors see a new membership
 #
-# With Proxmox's defaults the token timeout is 3000 ms plus 650 ms per node beyond two
-# (corosync 3 `token_coefficient`), and consensus is 1.2 × token (reference 9):
+# The token timeout is 3000 ms plus `token_coefficient` per node beyond two, and consensus is
+# 1.2 × token (reference 9). corosync's default coefficient is 650 ms; clusters created with
+# Proxmox VE 9.1 or later get `token_coefficient: 125` (reference 12.3), because on a large
+# cluster token plus consensus came close to the HA watchdog's 60 s (reference 7):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for nodes in (2, 3, 5):
-    d = failure_detection(simple_cluster(nodes))
-    print(
-        f"{nodes} nodes: token {d.token_ms} ms, consensus {d.consensus_ms} ms, "
-        f"new membership after about {d.approx_ms} ms"
-    )
+import dataclasses
+
+from pvequorum.model import Totem
+from pvequorum.timing import watchdog_margin
+
+for nodes in (2, 3, 5, 20):
+    for coefficient in (650, 125):
+        cluster = dataclasses.replace(
+            simple_cluster(nodes), totem=Totem(token_coefficient=coefficient)
+        )
+        d = failure_detection(cluster)
+        close = " - too close to the HA watchdog" if watchdog_margin(cluster).too_close else ""
+        print(
+            f"{nodes:2} nodes, coefficient {coefficient}: token {d.token_ms} ms, consensus "
+            f"{d.consensus_ms} ms, new membership after about {d.approx_ms} ms{close}"
+        )
 
 # %% [markdown]
 # ## What a node with HA services does without quorum

@@ -157,6 +157,45 @@ def failure_detection(cluster: Cluster) -> FailureDetection:
     )
 
 
+# The kit's safety line for a membership change under HA: at most half the watchdog timeout.
+SAFE_MEMBERSHIP_FRACTION = 0.5
+
+
+@dataclass(frozen=True)
+class WatchdogMargin:
+    """How a membership change compares with the HA watchdog (reference 7, 9, 12.3).
+
+    While corosync forms a new membership no pmxcfs write goes through, so no LRM can renew
+    its agent lock; the lock is renewed about every 10 s and watchdog-mux lets the node reset
+    60 s after the last renewal (reference 7).  A membership change that takes longer than
+    60 - 10 s therefore resets every HA node at once, quorate or not (inference from those
+    code paths; pve-cluster 9.1.0 lowered the default token_coefficient for exactly this,
+    reference 12.3).  The kit warns from half the watchdog timeout on: a second failure, a
+    slow sync or a QDevice poll (up to 30 s more) can follow the first change.
+    """
+
+    membership_ms: int  # token_eff + consensus
+    limit_ms: int  # watchdog timeout minus one lock-renewal round
+    safe_ms: int  # the kit's line: half the watchdog timeout
+
+    @property
+    def margin_ms(self) -> int:
+        return self.limit_ms - self.membership_ms
+
+    @property
+    def too_close(self) -> bool:
+        return self.membership_ms > self.safe_ms
+
+
+def watchdog_margin(cluster: Cluster) -> WatchdogMargin:
+    detection = failure_detection(cluster)
+    return WatchdogMargin(
+        membership_ms=detection.token_plus_consensus_ms,
+        limit_ms=(CLIENT_WATCHDOG_TIMEOUT_S - LRM_ROUND_S) * 1000,
+        safe_ms=int(CLIENT_WATCHDOG_TIMEOUT_S * 1000 * SAFE_MEMBERSHIP_FRACTION),
+    )
+
+
 @dataclass(frozen=True)
 class TimelineEvent:
     """One HA event after quorum loss, in ms from t=0; a range when it depends on the phase.

@@ -22,6 +22,7 @@ from pvequorum.procedures.common import (
 )
 from pvequorum.procedures.plan import Command, Danger, Plan, Step
 from pvequorum.procedures.state import PlanInput
+from pvequorum.timing import watchdog_margin
 
 KIND = "maintenance"
 
@@ -75,6 +76,8 @@ def build(inp: PlanInput, node: str | None) -> Plan:
                 "6",
             )
         )
+    if inp.facts.ha_resources and stack == "corosync":
+        dangers += _watchdog_dangers(inp)
     steps: list[Step] = []
     blocked = any(d.severity == "blocking" for d in dangers)
     if not blocked:
@@ -161,6 +164,44 @@ def build(inp: PlanInput, node: str | None) -> Plan:
     )
 
 
+def _watchdog_dangers(inp: PlanInput) -> list[Danger]:
+    """The shutdown is a membership change: with HA, it must end well inside the watchdog
+    timeout (reference 7, 9, 12.3)."""
+    margin = watchdog_margin(inp.cluster)
+    if not margin.too_close:
+        return []
+    fix = (
+        "pve-cluster 9.1.0 writes `token_coefficient: 125` into new clusters for this reason"
+        if inp.version.pvecm_create_token_coefficient is None
+        else "new clusters on this version get `token_coefficient: 125`"
+    )
+    return [
+        Danger(
+            "warning",
+            f"A membership change in this {len(inp.cluster.nodes)}-node cluster takes about "
+            f"{margin.membership_ms / 1000:.1f} s (token plus consensus), more than half the "
+            f"HA watchdog's 60 s; no LRM renews its lock meanwhile, so any slower change can "
+            f"reset every HA node at once. Lower the token growth first ({fix}).",
+            "7, 9, 12.3",
+        )
+    ]
+
+
+def _affinity_dangers(inp: PlanInput, node: str) -> tuple[Danger, ...]:
+    """PVE 9 places HA services by node-affinity rules instead of HA groups (12.3)."""
+    if not inp.version.has_ha_rules:
+        return ()
+    return (
+        Danger(
+            "info",
+            f"Proxmox VE 9 places HA services by node-affinity rules (they replace HA groups): "
+            f"a strict rule that allows only {node} leaves its services nowhere to go. Check "
+            f"the rules before the window.",
+            "7, 12.3",
+        ),
+    )
+
+
 def _ha_away(inp: PlanInput, node: str, run_on: str) -> Step:
     version = inp.version
     if inp.cluster.stack == "cman":
@@ -192,6 +233,7 @@ def _ha_away(inp: PlanInput, node: str, run_on: str) -> Step:
                     manual=f"Wait until `ha-manager status` shows no started service on {node}.",
                 ),
             ),
+            dangers=_affinity_dangers(inp, node),
             rollback=f"ha-manager crm-command node-maintenance disable {node}",
             rollback_commands=(
                 Command(
@@ -237,6 +279,13 @@ def _options(inp: PlanInput, node: str, rest: list[str]) -> list[str]:
                     else " (reference 3.3)."
                 )
             )
+    if inp.facts.ha_resources and version.has_disarm_ha:
+        out.append(
+            "Proxmox VE 9.2 and later can disarm HA for the whole cluster during the window "
+            "(`ha-manager crm-command disarm-ha`, then `arm-ha`): no node self-fences while "
+            "quorum is lost; see `ha-manager help crm-command` for its arguments "
+            "(reference 12.3)."
+        )
     if len(c.nodes) == 2 and not inp.facts.ha_resources and c.quorum.device is None:
         tn = c.with_quorum(two_node=1, **({"expected_votes": 1} if c.stack == "cman" else {}))
         ok = _quorate(tn, rest)

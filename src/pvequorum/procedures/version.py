@@ -78,6 +78,25 @@ class PveVersion:
         return (self.major, self.minor) >= (7, 4)
 
     @property
+    def pvecm_create_token_coefficient(self) -> int | None:
+        """What `pvecm create` writes as `totem.token_coefficient`: 125 from pve-cluster
+        9.1.0 (2026-03, `pvecm create --token-coefficient`, reference 12.3), nothing before
+        (corosync's default 650 applies, reference 9).  pve-cluster 9.1.0 reaching
+        installations as part of the Proxmox VE 9.1 series is an inference from its date."""
+        return 125 if (self.major, self.minor) >= (9, 1) else None
+
+    @property
+    def has_ha_rules(self) -> bool:
+        """HA node-affinity rules replace HA groups from Proxmox VE 9.0 (reference 12.3)."""
+        return self.major >= 9
+
+    @property
+    def has_disarm_ha(self) -> bool:
+        """`ha-manager crm-command disarm-ha` / `arm-ha` for cluster-wide maintenance came
+        with Proxmox VE 9.2 (reference 12.3)."""
+        return (self.major, self.minor) >= (9, 2)
+
+    @property
     def has_crm_command(self) -> bool:
         """`ha-manager crm-command migrate` exists since pve-ha-manager 3.0-3 (2019-11, PVE
         6.1, inference from dates); before that the same request is `ha-manager migrate`."""
