@@ -1,7 +1,7 @@
 """Run a cluster through events on a virtual clock, one votequorum state machine per node.
 
 The simulator is the fast twin of the real-corosync lab: both run the same scenario and
-must print the same observations (`shared/scenario-format.md`).  Membership changes take no
+must print the same observations (`docs/scenario-format.md`).  Membership changes take no
 virtual time here; the lab's settling time is why scenarios keep `wait` steps away from
 last_man_standing window boundaries.
 

@@ -1,7 +1,7 @@
 """The rules of corosync 3 votequorum, one small pure function per rule.
 
 Each function restates one piece of `exec/votequorum.c` (corosync v3.1.7) and cites the
-section of `shared/reference/quorum-reference.md` that documents it.  The simulator
+section of the quorum reference (`docs/reference/`) that documents it.  The simulator
 composes them; notebooks and procedures call them to explain a number.
 """
 
