@@ -16,9 +16,11 @@ import html
 import io
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import ipywidgets as w
+# ipywidgets ships no stubs and no py.typed; `unused-ignore` keeps a run with
+# --ignore-missing-imports (where this ignore has nothing to do) clean as well.
+import ipywidgets as w  # type: ignore[import-untyped, unused-ignore]
 import matplotlib
 import mistune
 
@@ -29,9 +31,12 @@ from pvequorum.outage import Outage, Snapshot
 from pvequorum.scenario import Step
 from pvequorum.viz import cluster_figure
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 GUIDED, SANDBOX = "Guided story", "Sandbox"
 QDEVICE_CHOICES = (("no QDevice", "none"), ("QDevice ffsplit", "ffsplit"), ("QDevice lms", "lms"))
-SVG_STYLE = {"svg.fonttype": "none", "svg.hashsalt": "pvequorum"}
+SVG_STYLE: dict[RcKeyType, str] = {"svg.fonttype": "none", "svg.hashsalt": "pvequorum"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,7 +69,7 @@ def figure_svg(snap: Snapshot, *, title: str = "") -> bytes:
     if qdevice is not None and snap.views:
         qdevice_votes = max(v.qdevice_votes for v in snap.views.values())
     fig = cluster_figure(
-        {n.name: n.votes for n in snap.cluster.nodes},
+        {n.name: n.effective_votes for n in snap.cluster.nodes},
         snap.partitions,
         snap.views,
         title=title,
@@ -91,6 +96,10 @@ def _button(description: str, css: str, on_click: Callable[[], Any], **kwargs: A
 
 class OutageApp:
     """The outage simulator: a guided story and a sandbox on the same model."""
+
+    # Declared here because the redraw methods assign them too (mypy: one definition).
+    _node_rows: dict[str, w.HBox]  # node name -> its Stop/Crash/Start row
+    _syncing: bool  # True while a redraw moves the Replay slider (not a user's move)
 
     def __init__(self, preset: str = "two-node", *, mode: str = SANDBOX) -> None:
         self.state: Outage = outage.new_outage(outage.PRESETS[preset].cluster)
@@ -212,7 +221,8 @@ class OutageApp:
 
     @property
     def guided(self) -> bool:
-        return self.mode.value == GUIDED
+        mode: str = self.mode.value  # one of the ToggleButtons' option labels
+        return mode == GUIDED
 
     def current(self) -> Snapshot:
         if self.guided:
@@ -310,7 +320,7 @@ class OutageApp:
         )
 
     def _build_widgets(self, preset: str) -> None:
-        self._node_rows: dict[str, w.HBox] = {}
+        self._node_rows = {}
         self._syncing = False
         self.mode = w.ToggleButtons(options=(GUIDED, SANDBOX))
         self.mode.add_class("pvq-mode")
@@ -478,4 +488,4 @@ class OutageApp:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.widget)
+        display(self.widget)  # type: ignore[no-untyped-call]  # IPython leaves it unannotated

@@ -238,17 +238,22 @@ class CorosyncConf:
         return "\r\n" if endings.count("\r\n") > endings.count("\n") else "\n"
 
 
+def _refuse_nul(text: str, source: str) -> None:
+    """A NUL byte is binary data: C would silently cut the line there, so refuse it."""
+    if "\x00" not in text:
+        return
+    before = text[: text.index("\x00")]
+    raise ConfigParseError(
+        "binary data (NUL byte), not a config file",
+        source,
+        before.count("\n") + 1,
+        len(before) - (before.rfind("\n") + 1) + 1,
+    )
+
+
 def parse(text: str, source: str = "corosync.conf") -> CorosyncConf:
     """Parse corosync.conf text; `ConfigParseError` names line and column of a refusal."""
-    if "\x00" in text:
-        before = text[: text.index("\x00")]
-        line = before.count("\n") + 1
-        raise ConfigParseError(
-            "binary data (NUL byte), not a config file",
-            source,
-            line,
-            len(before) - (before.rfind("\n") + 1) + 1,
-        )
+    _refuse_nul(text, source)
     lines: list[Line] = []
     root = Section("", None, None, "")
     stack = [root]

@@ -14,7 +14,9 @@ import ipaddress
 from dataclasses import dataclass
 
 from pvequorum.conf import clusterconf, corosync, validate
+from pvequorum.conf.clusterconf import ClusterConf
 from pvequorum.conf.corosync import CorosyncConf, Line, Section
+from pvequorum.conf.xmltok import Element
 from pvequorum.errors import InputError
 from pvequorum.model import is_hostname
 
@@ -54,11 +56,17 @@ def _name(source: str) -> str:
     return source.replace("\\", "/").rsplit("/", 1)[-1] or "config"
 
 
+def _parse(text: str, stack: str, source: str) -> CorosyncConf | ClusterConf:
+    """The document of `text` in the given stack's format (for validating a result)."""
+    if stack == "cman":
+        return clusterconf.parse(text, source)
+    return corosync.parse(text, source)
+
+
 def _finish(
     old: str, new: str, stack: str, source: str, force: bool, notes: tuple[str, ...] = ()
 ) -> EditResult:
-    doc = clusterconf.parse(new, source) if stack == "cman" else corosync.parse(new, source)
-    findings = tuple(validate.validate_document(doc))
+    findings = tuple(validate.validate_document(_parse(new, stack, source)))
     refusals = [f for f in findings if f.refuses_to_start]
     if refusals and not force:
         daemon = "cman" if stack == "cman" else "corosync"
@@ -68,6 +76,20 @@ def _finish(
             source,
         )
     return EditResult(new, unified_diff(old, new, _name(source)), findings, notes, old)
+
+
+def _finish_cman(
+    old: str, new: str, source: str, force: bool, notes: tuple[str, ...] = ()
+) -> EditResult:
+    """Bump `<cluster config_version>` of the edited text, then validate it."""
+    return _finish(old, _bump_cman(new, source), "cman", source, force, notes)
+
+
+def _finish_corosync(
+    old: str, doc: CorosyncConf, source: str, force: bool, notes: tuple[str, ...] = ()
+) -> EditResult:
+    """Bump `totem.config_version` of the edited document, then validate it."""
+    return _finish(old, _bump(doc).dump(), "corosync", source, force, notes)
 
 
 # --- corosync.conf line operations ---------------------------------------------------------
@@ -208,7 +230,7 @@ def _bump_cman(text: str, source: str, version: int | None = None) -> str:
     return clusterconf.set_attribute(doc, doc.root, "config_version", str(value))
 
 
-def _clusternode(doc: clusterconf.ClusterConf, name: str) -> clusterconf.Element:
+def _clusternode(doc: ClusterConf, name: str) -> Element:
     nodes = doc.all("clusternode")
     for element in nodes:
         if element.get("name") == name:
@@ -229,6 +251,65 @@ def _source(source: str | None, stack: str) -> str:
 
 
 # --- public transforms ---------------------------------------------------------------------
+# Each transform checks its arguments, then hands the text to one step per stack: a cman
+# step returns the edited cluster.conf text, a corosync step the edited document; the
+# `_finish_*` helper bumps the version and validates.  Keeping the two stacks in separate
+# functions keeps each document in a variable of its own type.
+def _two_node_on_cman(text: str, source: str) -> str:
+    """Each attribute is set on a fresh parse: the previous edit moved the offsets after it."""
+    new = text
+    for name in ("expected_votes", "two_node"):  # each goes first: two_node leads
+        doc = clusterconf.parse(new, source)
+        cman = doc.root.find("cman")
+        if cman is None:
+            return clusterconf.insert_child(
+                doc, doc.root, '<cman two_node="1" expected_votes="1"/>'
+            )
+        new = clusterconf.set_attribute(doc, cman, name, "1", first=True)
+    return new
+
+
+def _two_node_off_cman(text: str, source: str) -> str:
+    """Both attributes go, each from a fresh parse (as above); refused when two_node is unset."""
+    cman = clusterconf.parse(text, source).root.find("cman")
+    if cman is None or cman.get("two_node") is None:
+        raise InputError("<cman two_node> is not set: nothing to disable", source)
+    new = text
+    for name in ("two_node", "expected_votes"):
+        doc = clusterconf.parse(new, source)
+        cman = doc.root.find("cman")
+        if cman is not None:
+            new = clusterconf.remove_attribute(doc, cman, name)
+    return new
+
+
+def _two_node_on_corosync(doc: CorosyncConf) -> tuple[CorosyncConf, tuple[str, ...]]:
+    """`two_node: 1`, with a note on the wait_for_all it implies (reference 1.5)."""
+    doc = set_key(doc, "quorum", "two_node", "1")
+    wfa = doc.get("quorum.wait_for_all")
+    if wfa is None:
+        note = (
+            "two_node: 1 also turns wait_for_all on (wait_for_all is absent): after a full "
+            "shutdown one node alone stays inquorate until it has seen its peer once; "
+            "write wait_for_all: 0 to opt out (reference 1.5, 1.7)"
+        )
+        return doc, (note,)
+    if corosync.parse_int(wfa) == 0:
+        return doc, ("wait_for_all: 0 is set explicitly, so two_node does not turn it on",)
+    return doc, ()
+
+
+def _two_node_off_corosync(doc: CorosyncConf, source: str) -> tuple[CorosyncConf, tuple[str, ...]]:
+    """No `two_node:`, with a note when that also drops the implied wait_for_all."""
+    was = corosync.parse_int(doc.get("quorum.two_node") or "")
+    if was is None:
+        raise InputError("two_node is not set: nothing to disable", source)
+    doc = remove_key(doc, "quorum", "two_node")
+    if was and doc.get("quorum.wait_for_all") is None:
+        return doc, ("wait_for_all was implied by two_node and is now off as well (1.5)",)
+    return doc, ()
+
+
 def set_two_node(
     text: str,
     enable: bool,
@@ -246,48 +327,11 @@ def set_two_node(
     stack = _stack(text, stack)
     source = _source(source, stack)
     if stack == "cman":
-        new = text
-        if enable:
-            for name in ("expected_votes", "two_node"):  # each goes first: two_node leads
-                doc = clusterconf.parse(new, source)
-                cman = doc.root.find("cman")
-                if cman is None:
-                    new = clusterconf.insert_child(
-                        doc, doc.root, '<cman two_node="1" expected_votes="1"/>'
-                    )
-                    break
-                new = clusterconf.set_attribute(doc, cman, name, "1", first=True)
-        else:
-            cman = clusterconf.parse(text, source).root.find("cman")
-            if cman is None or cman.get("two_node") is None:
-                raise InputError("<cman two_node> is not set: nothing to disable", source)
-            for name in ("two_node", "expected_votes"):
-                doc = clusterconf.parse(new, source)
-                cman = doc.root.find("cman")
-                if cman is not None:
-                    new = clusterconf.remove_attribute(doc, cman, name)
-        return _finish(text, _bump_cman(new, source), "cman", source, force)
+        new = _two_node_on_cman(text, source) if enable else _two_node_off_cman(text, source)
+        return _finish_cman(text, new, source, force)
     doc = corosync.parse(text, source)
-    notes: list[str] = []
-    if enable:
-        doc = set_key(doc, "quorum", "two_node", "1")
-        wfa = doc.get("quorum.wait_for_all")
-        if wfa is None:
-            notes.append(
-                "two_node: 1 also turns wait_for_all on (wait_for_all is absent): after a full "
-                "shutdown one node alone stays inquorate until it has seen its peer once; "
-                "write wait_for_all: 0 to opt out (reference 1.5, 1.7)"
-            )
-        elif corosync.parse_int(wfa) == 0:
-            notes.append("wait_for_all: 0 is set explicitly, so two_node does not turn it on")
-    else:
-        was = corosync.parse_int(doc.get("quorum.two_node") or "")
-        if was is None:
-            raise InputError("two_node is not set: nothing to disable", source)
-        doc = remove_key(doc, "quorum", "two_node")
-        if was and doc.get("quorum.wait_for_all") is None:
-            notes.append("wait_for_all was implied by two_node and is now off as well (1.5)")
-    return _finish(text, _bump(doc).dump(), "corosync", source, force, tuple(notes))
+    doc, notes = _two_node_on_corosync(doc) if enable else _two_node_off_corosync(doc, source)
+    return _finish_corosync(text, doc, source, force, notes)
 
 
 def set_config_version(
@@ -300,6 +344,21 @@ def set_config_version(
         return _finish(text, _bump_cman(text, source, version), "cman", source, True)
     new = _bump(corosync.parse(text, source), version).dump()
     return _finish(text, new, "corosync", source, True)
+
+
+def _votes_cman(text: str, source: str, node: str, votes: int) -> str:
+    doc = clusterconf.parse(text, source)
+    return clusterconf.set_attribute(doc, _clusternode(doc, node), "votes", str(votes))
+
+
+def _votes_corosync(doc: CorosyncConf, node: str, votes: int) -> CorosyncConf:
+    """`quorum_votes` in the named node's own section: rewritten, or added after its keys."""
+    section = _node_section(doc, node)
+    index = doc.item(section, "quorum_votes")
+    if index is not None:
+        return _replace_value(doc, index, str(votes))
+    at = _insert_at(section)
+    return _splice(doc, at, at, [f"{child_indent(doc, section)}quorum_votes: {votes}"])
 
 
 def set_votes(
@@ -317,18 +376,31 @@ def set_votes(
     if isinstance(votes, bool) or not isinstance(votes, int) or votes < 0:
         raise InputError(f"votes must be an integer >= 0, got {votes!r}", source)
     if stack == "cman":
-        doc = clusterconf.parse(text, source)
-        new = clusterconf.set_attribute(doc, _clusternode(doc, node), "votes", str(votes))
-        return _finish(text, _bump_cman(new, source), "cman", source, force)
-    doc = corosync.parse(text, source)
-    section = _node_section(doc, node)
-    index = doc.item(section, "quorum_votes")
-    if index is None:
-        at = _insert_at(section)
-        doc = _splice(doc, at, at, [f"{child_indent(doc, section)}quorum_votes: {votes}"])
-    else:
-        doc = _replace_value(doc, index, str(votes))
-    return _finish(text, _bump(doc).dump(), "corosync", source, force)
+        return _finish_cman(text, _votes_cman(text, source, node, votes), source, force)
+    doc = _votes_corosync(corosync.parse(text, source), node, votes)
+    return _finish_corosync(text, doc, source, force)
+
+
+def _expected_votes_cman(text: str, source: str, value: int | None) -> str:
+    doc = clusterconf.parse(text, source)
+    cman = doc.root.find("cman")
+    if cman is None:
+        if value is None:
+            return text
+        return clusterconf.insert_child(doc, doc.root, f'<cman expected_votes="{value}"/>')
+    if value is None:
+        if cman.get("expected_votes") is None:
+            raise InputError("<cman expected_votes> is not set: nothing to remove", source)
+        return clusterconf.remove_attribute(doc, cman, "expected_votes")
+    return clusterconf.set_attribute(doc, cman, "expected_votes", str(value))
+
+
+def _expected_votes_corosync(doc: CorosyncConf, source: str, value: int | None) -> CorosyncConf:
+    if value is not None:
+        return set_key(doc, "quorum", "expected_votes", str(value))
+    if doc.get("quorum.expected_votes") is None:
+        raise InputError("quorum.expected_votes is not set: nothing to remove", source)
+    return remove_key(doc, "quorum", "expected_votes")
 
 
 def set_expected_votes(
@@ -348,29 +420,9 @@ def set_expected_votes(
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         raise InputError(f"expected_votes must be an integer >= 1, got {value!r}", source)
     if stack == "cman":
-        doc = clusterconf.parse(text, source)
-        cman = doc.root.find("cman")
-        if cman is None:
-            if value is None:
-                new = text
-            else:
-                new = clusterconf.insert_child(doc, doc.root, f'<cman expected_votes="{value}"/>')
-        elif value is None:
-            if cman.get("expected_votes") is None:
-                raise InputError("<cman expected_votes> is not set: nothing to remove", source)
-            new = clusterconf.remove_attribute(doc, cman, "expected_votes")
-        else:
-            new = clusterconf.set_attribute(doc, cman, "expected_votes", str(value))
-        return _finish(text, _bump_cman(new, source), "cman", source, force)
-    doc = corosync.parse(text, source)
-    if value is None and doc.get("quorum.expected_votes") is None:
-        raise InputError("quorum.expected_votes is not set: nothing to remove", source)
-    doc = (
-        remove_key(doc, "quorum", "expected_votes")
-        if value is None
-        else set_key(doc, "quorum", "expected_votes", str(value))
-    )
-    return _finish(text, _bump(doc).dump(), "corosync", source, force)
+        return _finish_cman(text, _expected_votes_cman(text, source, value), source, force)
+    doc = _expected_votes_corosync(corosync.parse(text, source), source, value)
+    return _finish_corosync(text, doc, source, force)
 
 
 def check_address(address: str, where: str | None = None) -> str:
@@ -440,7 +492,7 @@ def add_qdevice(
     block.append(f"{pad}}}")
     assert quorum.close is not None
     doc = _splice(doc, quorum.close, quorum.close, block)
-    return _finish(text, _bump(doc).dump(), "corosync", source, force)
+    return _finish_corosync(text, doc, source, force)
 
 
 def remove_qdevice(
@@ -456,7 +508,67 @@ def remove_qdevice(
         raise InputError("no QDevice configured (no quorum.device section)", source)
     for _ in devices:
         doc = _remove_block(doc, doc.sections("quorum.device")[0])
-    return _finish(text, _bump(doc).dump(), "corosync", source, force)
+    return _finish_corosync(text, doc, source, force)
+
+
+def _lowest_free_nodeid(used: set[int | None]) -> int:
+    """The lowest nodeid from 1 that no node has, as `pvecm addnode` picks it (4.1)."""
+    return next(i for i in range(1, len(used) + 2) if i not in used)
+
+
+def _add_node_cman(
+    text: str, source: str, name: str, address: str | None, votes: int | None
+) -> tuple[str, tuple[str, ...]]:
+    """The text with a new `<clusternode>`, and a note when an address was given."""
+    doc = clusterconf.parse(text, source)
+    notes: tuple[str, ...] = ()
+    if address is not None:
+        check_address(address, source)
+        notes = ("cluster.conf holds no addresses: cman resolves the node name",)
+    nodes = doc.all("clusternode")
+    if any(e.get("name") == name for e in nodes):
+        raise InputError(f"node {name!r} already exists", source)
+    nodeid = _lowest_free_nodeid({corosync.parse_int(e.get("nodeid") or "") for e in nodes})
+    parent = doc.root.find("clusternodes")
+    if parent is None:
+        raise InputError("no <clusternodes> element to add the node to", source)
+    votes_attr = f' votes="{votes}"' if votes is not None else ""
+    markup = f'<clusternode name="{name}"{votes_attr} nodeid="{nodeid}"/>'
+    return clusterconf.insert_child(doc, parent, markup), notes
+
+
+def _corosync_nodeids(doc: CorosyncConf, new_name: str, source: str) -> set[int | None]:
+    """The nodeids in use; raises when a node is already called `new_name`."""
+    used: set[int | None] = set()
+    for section in doc.sections("nodelist.node"):
+        values = doc.values(section)
+        if values.get("name", values.get("ring0_addr", ("", 0)))[0] == new_name:
+            raise InputError(f"node {new_name!r} already exists", f"{source}: line {section.line}")
+        used.add(corosync.parse_int(values.get("nodeid", ("", 0))[0]))
+    return used
+
+
+def _add_node_corosync(
+    doc: CorosyncConf, source: str, name: str, address: str | None, votes: int | None
+) -> CorosyncConf:
+    """A new `node {}` after the last one, indented like its siblings."""
+    found = doc.find("nodelist")
+    where = f"{source}: line {found.line}" if found else source
+    if address is None:
+        raise InputError("a new corosync node needs an address (ring0_addr)", where)
+    address = check_address(address, where)
+    doc, nodelist = _ensure_section(doc, "nodelist")
+    nodeid = _lowest_free_nodeid(_corosync_nodeids(doc, name, source))
+    existing = doc.sections("nodelist.node")
+    pad = child_indent(doc, nodelist)
+    inner = child_indent(doc, existing[-1]) if existing else pad + indent_unit(doc)
+    block = [f"{pad}node {{", f"{inner}name: {name}", f"{inner}nodeid: {nodeid}"]
+    if votes is not None:
+        block.append(f"{inner}quorum_votes: {votes}")
+    block += [f"{inner}ring0_addr: {address}", f"{pad}}}"]
+    at = existing[-1].close + 1 if existing and existing[-1].close is not None else nodelist.close
+    assert at is not None
+    return _splice(doc, at, at, block)
 
 
 def add_node(
@@ -482,49 +594,10 @@ def add_node(
     if votes is not None and (isinstance(votes, bool) or not isinstance(votes, int) or votes < 0):
         raise InputError(f"votes must be an integer >= 0, got {votes!r}", source)
     if stack == "cman":
-        doc = clusterconf.parse(text, source)
-        notes: tuple[str, ...] = ()
-        if address is not None:
-            check_address(address, source)
-            notes = ("cluster.conf holds no addresses: cman resolves the node name",)
-        nodes = doc.all("clusternode")
-        if any(e.get("name") == name for e in nodes):
-            raise InputError(f"node {name!r} already exists", source)
-        used = {corosync.parse_int(e.get("nodeid") or "") for e in nodes}
-        nodeid = next(i for i in range(1, len(used) + 2) if i not in used)
-        parent = doc.root.find("clusternodes")
-        if parent is None:
-            raise InputError("no <clusternodes> element to add the node to", source)
-        votes_attr = f' votes="{votes}"' if votes is not None else ""
-        new = clusterconf.insert_child(
-            doc, parent, f'<clusternode name="{name}"{votes_attr} nodeid="{nodeid}"/>'
-        )
-        return _finish(text, _bump_cman(new, source), "cman", source, force, notes)
-    doc = corosync.parse(text, source)
-    nodelist = doc.find("nodelist")
-    where = f"{source}: line {nodelist.line}" if nodelist else source
-    if address is None:
-        raise InputError("a new corosync node needs an address (ring0_addr)", where)
-    address = check_address(address, where)
-    doc, nodelist = _ensure_section(doc, "nodelist")
-    used: set[int | None] = set()
-    for section in doc.sections("nodelist.node"):
-        values = doc.values(section)
-        if values.get("name", values.get("ring0_addr", ("", 0)))[0] == name:
-            raise InputError(f"node {name!r} already exists", f"{source}: line {section.line}")
-        used.add(corosync.parse_int(values.get("nodeid", ("", 0))[0]))
-    nodeid = next(i for i in range(1, len(used) + 2) if i not in used)
-    existing = doc.sections("nodelist.node")
-    pad = child_indent(doc, nodelist)
-    inner = child_indent(doc, existing[-1]) if existing else pad + indent_unit(doc)
-    block = [f"{pad}node {{", f"{inner}name: {name}", f"{inner}nodeid: {nodeid}"]
-    if votes is not None:
-        block.append(f"{inner}quorum_votes: {votes}")
-    block += [f"{inner}ring0_addr: {address}", f"{pad}}}"]
-    at = existing[-1].close + 1 if existing and existing[-1].close is not None else nodelist.close
-    assert at is not None
-    doc = _splice(doc, at, at, block)
-    return _finish(text, _bump(doc).dump(), "corosync", source, force)
+        new, notes = _add_node_cman(text, source, name, address, votes)
+        return _finish_cman(text, new, source, force, notes)
+    doc = _add_node_corosync(corosync.parse(text, source), source, name, address, votes)
+    return _finish_corosync(text, doc, source, force)
 
 
 def remove_node(
@@ -539,12 +612,11 @@ def remove_node(
     stack = _stack(text, stack)
     source = _source(source, stack)
     if stack == "cman":
-        doc = clusterconf.parse(text, source)
-        new = clusterconf.remove_element(doc, _clusternode(doc, name))
-        return _finish(text, _bump_cman(new, source), "cman", source, force)
+        cluster = clusterconf.parse(text, source)
+        new = clusterconf.remove_element(cluster, _clusternode(cluster, name))
+        return _finish_cman(text, new, source, force)
     doc = corosync.parse(text, source)
-    doc = _remove_block(doc, _node_section(doc, name))
-    return _finish(text, _bump(doc).dump(), "corosync", source, force)
+    return _finish_corosync(text, _remove_block(doc, _node_section(doc, name)), source, force)
 
 
 def restyle(result: EditResult, style: str, source: str) -> EditResult:
@@ -557,11 +629,7 @@ def restyle(result: EditResult, style: str, source: str) -> EditResult:
         new = clusterconf.canonical(clusterconf.parse(result.new_text, source))
     else:
         new = corosync.canonical(corosync.parse(result.new_text, source))
-    doc = (
-        clusterconf.parse(new, source)
-        if detect_stack(new) == "cman"
-        else corosync.parse(new, source)
-    )
+    doc = _parse(new, detect_stack(new), source)
     return EditResult(
         new,
         unified_diff(result.old_text, new, _name(source)),

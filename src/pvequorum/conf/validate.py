@@ -654,9 +654,12 @@ def validate_clusterconf(doc: clusterconf.ClusterConf) -> list[Finding]:
         try:
             cluster = clusterconf.to_cluster(doc)
         except InputError as exc:
-            line = getattr(exc, "line", None)
+            # Only a ConfigParseError carries a line; any other InputError has none.
+            error_line = exc.line if isinstance(exc, corosync.ConfigParseError) else None
             out.append(
-                finding("CQ112", f"cman cannot read this: {exc.problem} (reference 8.2)", line)
+                finding(
+                    "CQ112", f"cman cannot read this: {exc.problem} (reference 8.2)", error_line
+                )
             )
             cluster = None
         if cluster is not None:
