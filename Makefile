@@ -29,10 +29,11 @@ demo: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
-## lint: ruff lint and format check (CI runs it too)
+## lint: ruff lint and format check, mypy (strict for the pure core); CI runs it too
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 
 format: $(TEST_STAMP)
 	$(BIN)/ruff format src tests benchmarks

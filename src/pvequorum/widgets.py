@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 # ipywidgets ships no stubs and no py.typed; `unused-ignore` keeps a run with
 # --ignore-missing-imports (where this ignore has nothing to do) clean as well.
-import ipywidgets as w  # type: ignore[import-untyped, unused-ignore]
+import ipywidgets as w
 import matplotlib
 import mistune
 
@@ -488,4 +488,4 @@ class OutageApp:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.widget)  # type: ignore[no-untyped-call]  # IPython leaves it unannotated
+        display(self.widget)

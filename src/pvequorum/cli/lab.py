@@ -88,12 +88,11 @@ def run_up(args: argparse.Namespace) -> int:
     elif args.nodes:
         if args.nodes < 1 or args.nodes > 16:
             raise InputError(f"--nodes must be 1..16, got {args.nodes}")
-        quorum = {}
-        if args.two_node:
-            quorum["two_node"] = 1
-        if args.wait_for_all is not None:
-            quorum["wait_for_all"] = args.wait_for_all
-        cluster = simple_cluster(args.nodes, **quorum)
+        cluster = simple_cluster(
+            args.nodes,
+            two_node=1 if args.two_node else None,
+            wait_for_all=args.wait_for_all,
+        )
     else:
         raise InputError("lab up needs a scenario file or --nodes N")
     lab = Lab(cluster, args.name).up()

@@ -5,6 +5,7 @@
 the HTML report.
 """
 
-from pvequorum.runbooks.core import RESULT_MIME, RUNBOOKS, RunbookNoGo, RunbookParameterError
+from pvequorum.runbooks.core import RESULT_MIME, RUNBOOKS, RunbookNoGo
+from pvequorum.runbooks.params import RunbookParameterError
 
 __all__ = ["RESULT_MIME", "RUNBOOKS", "RunbookNoGo", "RunbookParameterError"]

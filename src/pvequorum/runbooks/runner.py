@@ -61,7 +61,7 @@ def _ipc_kernel_manager() -> type:
     file system, and ipykernel does not warn about unencrypted TCP on every run."""
     from jupyter_client.manager import AsyncKernelManager
 
-    class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
+    class IpcKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(transport="ipc", **kwargs)
 
