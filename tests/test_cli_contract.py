@@ -172,3 +172,24 @@ def test_pve9_gates() -> None:
     two9, two8 = _maintenance(2, "9.2"), _maintenance(2, "9.1")
     assert any("disarm-ha" in o for o in two9.options)
     assert not any("disarm-ha" in o for o in two8.options)
+
+
+@pytest.mark.parametrize("version", ["9" * 5000, "٨.٢", "²", "8.2\n9.0", "8." + "1" * 4400])
+def test_hostile_versions_are_one_line(version: str) -> None:
+    result = _cli("plan", "two-node", "--config", str(CONF), "--pve-version", version)
+    assert result.returncode == ExitStatus.BAD_INPUT and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and len(result.stderr) < 200
+    assert "Traceback" not in result.stderr
+
+
+def test_a_full_disk_is_one_line_not_a_traceback() -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "pvequorum", "config", "show", str(CONF)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == ExitStatus.BAD_INPUT
+    assert result.stderr == "pvequorum: cannot write the output: No space left on device\n"

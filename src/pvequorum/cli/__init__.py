@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -53,7 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a full disk or closed pipe shows here, not at interpreter exit
+        return status
     except InputError as exc:
         print(f"pvequorum: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -64,7 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("pvequorum: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        # the reader went away (`| head`): not an error; keep Python from complaining at exit
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return 0
+    except OSError as exc:  # writing the output failed: /dev/full, a vanished disk
+        print(f"pvequorum: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

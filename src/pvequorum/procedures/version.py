@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 from pvequorum.errors import InputError
 
-_VERSION = re.compile(r"^\s*(\d+)(?:\.(\d+)(?:\.\d+)?(?:-[0-9A-Za-z.~+]+)?)?\s*$")
+# ASCII digits only, and short: a version is never "²" nor 5000 digits long
+_VERSION = re.compile(
+    r"^\s*([0-9]{1,3})(?:\.([0-9]{1,3})(?:\.[0-9]{1,6})?(?:-[0-9A-Za-z.~+]{1,40})?)?\s*$"
+)
 
 OLDEST, NEWEST = 2, 9  # PVE 2.0 (2012, cman) up to the current major series
 
@@ -37,7 +40,8 @@ class PveVersion:
         """'3.4', '8.2', '8', '8.2.4' or 'pve-manager/8.2.4/...' (as `pveversion` prints)."""
         m = _VERSION.match(text.split("/", 2)[1] if text.startswith("pve-manager/") else text)
         if not m:
-            raise InputError(f"cannot read a Proxmox VE version from {text!r}", "--pve-version")
+            shown = repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
+            raise InputError(f"cannot read a Proxmox VE version from {shown}", "--pve-version")
         return cls(int(m.group(1)), int(m.group(2) or 0))
 
     def __str__(self) -> str:
