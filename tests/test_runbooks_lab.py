@@ -37,6 +37,12 @@ def _params(lab, **extra) -> dict:
     }
 
 
+def _apply(params: dict, token: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """`pvequorum runbook restore-quorum ... -p mode apply -p confirm TOKEN`."""
+    flags = [*_flags(params), "-p", "mode", "apply", "-p", "confirm", token]
+    return _cli("runbook", "restore-quorum", *flags, "-o", str(out), cwd=out.parent)
+
+
 def _flags(argv: dict) -> list[str]:
     out: list[str] = []
     for key, value in argv.items():
@@ -71,20 +77,7 @@ def test_wait_for_all_cold_start_planned_and_applied(tmp_path: Path) -> None:
         assert "waiting for all nodes" in recorded["plan"]["summary"]
         assert "nothing to restore" not in recorded["plan"]["summary"]
         token = recorded["confirm_token"]
-        applied = _cli(
-            "runbook",
-            "restore-quorum",
-            *_flags(params),
-            "-p",
-            "mode",
-            "apply",
-            "-p",
-            "confirm",
-            token,
-            "-o",
-            str(tmp_path / "a.ipynb"),
-            cwd=tmp_path,
-        )
+        applied = _apply(params, token, tmp_path / "a.ipynb")
         assert applied.returncode == 0, applied.stdout + applied.stderr
         # the terminal shows each command, its exit code and output, and the final state
         assert "[pve1] $ pvecm expected 1  (exit 0)" in applied.stdout
@@ -129,38 +122,12 @@ def test_apply_refuses_a_stale_token_and_a_changed_state(tmp_path: Path) -> None
         lab.crash(["pve2"])
         lab.wait_settled()
         # a live status is part of the token: the old token no longer matches
-        stale = _cli(
-            "runbook",
-            "restore-quorum",
-            *_flags(params),
-            "-p",
-            "mode",
-            "apply",
-            "-p",
-            "confirm",
-            token,
-            "-o",
-            str(tmp_path / "s.ipynb"),
-            cwd=tmp_path,
-        )
+        stale = _apply(params, token, tmp_path / "s.ipynb")
         assert stale.returncode == 2 and "plan again" in stale.stderr
         assert not (tmp_path / "s.ipynb").exists()
         lab.start(["pve2"])  # pve2 is back before the operator applies
         lab.wait_settled()
-        back = _cli(
-            "runbook",
-            "restore-quorum",
-            *_flags(params),
-            "-p",
-            "mode",
-            "apply",
-            "-p",
-            "confirm",
-            token,
-            "-o",
-            str(tmp_path / "b.ipynb"),
-            cwd=tmp_path,
-        )
+        back = _apply(params, token, tmp_path / "b.ipynb")
         assert back.returncode == 2 and "both up and confirmed down" in back.stderr
         # a status given as a file still matches its token, but apply re-reads the node
         changed = execute(
