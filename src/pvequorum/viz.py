@@ -6,11 +6,12 @@ state is also written as text: QUORATE / BLOCKED / stopped).
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure as _MatplotlibFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.ticker import MaxNLocator
@@ -21,6 +22,19 @@ from pvequorum.model import Cluster
 from pvequorum.outage import describe
 from pvequorum.scenario import Scenario, Step
 from pvequorum.simulator import Simulator
+
+
+class Figure(_MatplotlibFigure):
+    """A matplotlib figure that draws itself wherever IPython shows it.
+
+    The kit builds figures without pyplot (no global state, no GUI backend), so no inline
+    backend is registered and a bare `Figure` would show as its text repr in JupyterLab,
+    papermill or nbconvert.  `_repr_png_` makes every front end show the image."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
 
 OKABE_ITO = {
     "quorate": "#009E73",  # bluish green
