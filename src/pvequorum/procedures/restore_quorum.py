@@ -115,11 +115,14 @@ def expected_step(inp: PlanInput) -> tuple[Step | None, list[Danger], int | None
         dangers.append(
             Danger(
                 "warning",
-                f"The missing nodes ({', '.join(missing)}) hold {mv} votes: if they start "
-                "while the network is split, they are quorate on their own while this "
-                f"partition runs on expected {votes} - split brain (simulated). Keep them "
-                "off until the network path to this partition is verified, or remove them "
-                "from the cluster for good (`pvecm delnode`).",
+                f"The missing nodes ({', '.join(missing)}) hold {mv} votes: enough to be "
+                "quorate on their own. If they are only cut off rather than down, they are "
+                "quorate right now, and this partition on expected "
+                f"{votes} makes two quorate partitions - split brain (simulated); the same "
+                "holds if they start while the network is split. From here a cut-off node "
+                "looks exactly like a crashed one: the out-of-band check of their power "
+                "state is the only safeguard. Keep them off until the network path is "
+                "verified, or remove them for good (`pvecm delnode`).",
                 "2.4, 10.19",
             )
         )

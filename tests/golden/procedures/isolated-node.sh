@@ -10,10 +10,12 @@
 # off or fence them, verify out of band, then plan again with them confirmed down (`pvequorum
 # plan restore-quorum --confirmed-down pve2,pve3`, or in a runbook `-p confirmed_down
 # pve2,pve3 -p confirmed_down_by HOW`). (reference 7, 10.19)
-# WARNING: The missing nodes (pve2, pve3) hold 2 votes: if they start while the network is
-# split, they are quorate on their own while this partition runs on expected 1 - split brain
-# (simulated). Keep them off until the network path to this partition is verified, or remove
-# them from the cluster for good (`pvecm delnode`). (reference 2.4, 10.19)
+# WARNING: The missing nodes (pve2, pve3) hold 2 votes: enough to be quorate on their own. If
+# they are only cut off rather than down, they are quorate right now, and this partition on
+# expected 1 makes two quorate partitions - split brain (simulated); the same holds if they
+# start while the network is split. From here a cut-off node looks exactly like a crashed one:
+# the out-of-band check of their power state is the only safeguard. Keep them off until the
+# network path is verified, or remove them for good (`pvecm delnode`). (reference 2.4, 10.19)
 set -eu
 
 cat >&2 <<'PVEQUORUM_BLOCKED'
