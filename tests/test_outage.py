@@ -163,3 +163,15 @@ def test_replay_is_new_outage_then_act():
     for step in actions:
         state = outage.act(state, step)
     assert outage.replay(TWO, actions, ["pve1", "pve2"]) == state
+
+
+def test_the_plan_on_screen_explains_a_cold_start_that_still_waits() -> None:
+    """Issue 12 in the dashboard: the simulator's view is the evidence, so a two_node node
+    that started alone is planned as blocked (WaitForAll), never as writable."""
+    from pvequorum.model import simple_cluster
+
+    snap = outage.snapshot(outage.new_outage(simple_cluster(2, two_node=1), running=["pve1"]))
+    assert not snap.views["pve1"].quorate
+    plan = outage.situation_plan(snap)
+    assert plan is not None and "waiting for all nodes" in plan.summary
+    assert plan.expected_steps == (("pve1", 1),)

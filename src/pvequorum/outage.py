@@ -16,7 +16,15 @@ from typing import Any
 
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, QDevice, simple_cluster
-from pvequorum.procedures import ClusterState, Facts, Plan, PlanInput, PveVersion, build_plan
+from pvequorum.procedures import (
+    ClusterState,
+    Facts,
+    NodeStatus,
+    Plan,
+    PlanInput,
+    PveVersion,
+    build_plan,
+)
 from pvequorum.procedures.render import to_markdown
 from pvequorum.scenario import Step
 from pvequorum.simulator import NodeView, Simulator
@@ -378,9 +386,23 @@ def situation_plan(snap: Snapshot, *, ha_resources: bool = False) -> Plan | None
     if not blocked:
         return None
     cluster = snap.cluster
+    node = blocked[0][0]
+    # The simulator's view of the node is the evidence, as `pvecm status` is on a real
+    # cluster: the plan must explain what is on screen (a cold start still waiting, too).
+    view = snap.views[node]
+    status = NodeStatus(
+        node=node,
+        quorate=view.quorate,
+        members=tuple(view.members),
+        expected_votes=view.expected_votes,
+        total_votes=view.total_votes,
+        quorum=view.quorum,
+        flags=tuple(view.flags),
+        highest_expected=view.highest_expected,
+    )
     inp = PlanInput(
         cluster=cluster,
-        state=ClusterState.build(cluster, up=blocked[0], confirmed_down=snap.stopped),
+        state=ClusterState.build(cluster, confirmed_down=snap.stopped, status=[status], local=node),
         version=PveVersion.parse(PVE_VERSION[cluster.stack]),
         facts=Facts(ha_resources=ha_resources),
     )
