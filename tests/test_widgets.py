@@ -129,3 +129,22 @@ def test_try_in_sandbox_continues_from_the_story_state(app):
     assert "pve1: NOT quorate" in app.summary.value
     app.expected("pve1", 1)
     assert "pve1: quorate" in app.summary.value
+
+
+def test_the_telling_switch_keeps_the_step_and_changes_the_output(app):
+    """Issue 13: today's Proxmox VE by default, the article's PVE 3 one click away."""
+    app.set_mode(GUIDED)
+    app.show_story_step(1)
+    assert app.telling == "today" and app.telling_toggle.value == "today"
+    assert "corosync_votequorum" in _status_text(app)
+    app.telling_toggle.value = "article"  # as a click does
+    assert app.telling == "article" and app.story_index == 1
+    assert "Membership state" in _status_text(app)
+    assert app.summary_lines() == story.story_snapshot(1, "article").summary_lines()
+    app.set_telling("today")
+    assert app.telling_toggle.value == "today"
+
+
+def _status_text(app: OutageApp) -> str:
+    """The per-node `pvecm status` boxes as the page shows them."""
+    return " ".join(child.value for child in app.status.children)

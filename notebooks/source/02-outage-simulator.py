@@ -6,8 +6,12 @@
 # `pvecm expected`, undo, replay. Every number on screen is the simulator's.
 
 # %%
-from pvequorum.story import STORY, narration, story_snapshot
+from pvequorum.story import steps_of, story_snapshot
 from pvequorum.widgets import GUIDED, SANDBOX, OutageApp
+
+# The story on today's Proxmox VE 8/9 ("today"), or as the source article tells it on
+# Proxmox VE 3 with cman ("article"): the same steps and the same lesson.
+telling = "today"
 
 # %% [markdown]
 # ## The guided story
@@ -17,16 +21,16 @@ from pvequorum.widgets import GUIDED, SANDBOX, OutageApp
 # from any step with the buttons.
 
 # %%
-OutageApp("two-node-cman", mode=GUIDED)
+OutageApp("two-node", mode=GUIDED, telling=telling)
 
 # %% [markdown]
 # The same story as text, for the handout (each line is checked against the simulator):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for index, step in enumerate(STORY):
+for index, step in enumerate(steps_of(telling)):
     print(step.title)
-    for line in story_snapshot(index).summary_lines():
+    for line in story_snapshot(index, telling).summary_lines():
         print("   ", line)
 
 # %% [markdown]

@@ -101,9 +101,13 @@ class OutageApp:
     _node_rows: dict[str, w.HBox]  # node name -> its Stop/Crash/Start row
     _syncing: bool  # True while a redraw moves the Replay slider (not a user's move)
 
-    def __init__(self, preset: str = "two-node", *, mode: str = SANDBOX) -> None:
+    def __init__(
+        self, preset: str = "two-node", *, mode: str = SANDBOX, telling: str = "today"
+    ) -> None:
         self.state: Outage = outage.new_outage(outage.PRESETS[preset].cluster)
         self.story_index = 0
+        self.telling = telling
+        story.steps_of(telling)  # an unknown telling is an error here, not later
         self.source = outage.PRESETS[preset].label
         self._build_widgets(preset)
         self.mode.value = mode
@@ -208,12 +212,25 @@ class OutageApp:
         self.show_story_step(self.story_index - 1)
 
     def show_story_step(self, index: int) -> None:
-        self.story_index = max(0, min(len(story.STORY) - 1, index))
+        self.story_index = max(0, min(len(self.steps) - 1, index))
         self.refresh()
+
+    def set_telling(self, telling: str) -> None:
+        """Today's Proxmox VE or the article's PVE 3: the same step, the other telling."""
+        story.steps_of(telling)
+        self.telling = telling
+        if self.telling_toggle.value != telling:
+            self.telling_toggle.value = telling  # the observer comes back here
+            return
+        self.refresh()
+
+    @property
+    def steps(self) -> tuple[story.StoryStep, ...]:
+        return story.steps_of(self.telling)
 
     def try_in_sandbox(self) -> None:
         """Continue from the story's current state with the sandbox's buttons."""
-        step = story.STORY[self.story_index]
+        step = self.steps[self.story_index]
         self._new_cluster(story.story_outage(step), f"story step {self.story_index + 1}")
         self.mode.value = SANDBOX
 
@@ -226,7 +243,7 @@ class OutageApp:
 
     def current(self) -> Snapshot:
         if self.guided:
-            return story.story_snapshot(self.story_index)
+            return story.story_snapshot(self.story_index, self.telling)
         return outage.snapshot(self.state)
 
     def summary_lines(self) -> tuple[str, ...]:
@@ -240,9 +257,9 @@ class OutageApp:
         """
         snap = self.current()
         if self.guided:
-            step = story.STORY[self.story_index]
+            step = self.steps[self.story_index]
             self.story_title.value = f"<h3>{html.escape(step.title)}</h3>"
-            self.story_text.value = mistune.html(story.narration(self.story_index))
+            self.story_text.value = mistune.html(story.narration(self.story_index, self.telling))
             title = step.title
         else:
             self._refresh_sandbox(snap)
@@ -264,8 +281,8 @@ class OutageApp:
         self.plan.value = mistune.html(outage.situation_markdown(snap))
         if self.guided:
             self.back_button.disabled = self.story_index == 0
-            self.next_button.disabled = self.story_index == len(story.STORY) - 1
-            self.story_position.value = f"step {self.story_index + 1} of {len(story.STORY)}"
+            self.next_button.disabled = self.story_index == len(self.steps) - 1
+            self.story_position.value = f"step {self.story_index + 1} of {len(self.steps)}"
 
     def _refresh_sandbox(self, snap: Snapshot) -> None:
         names = self.state.cluster.names
@@ -336,8 +353,15 @@ class OutageApp:
         # No icons: they come from Font Awesome, which Voilà loads from a CDN (offline: none).
         self.back_button = _button("← Back", "pvq-back", self.back_step)
         self.next_button = _button("Next →", "pvq-next", self.next_step)
+        self.telling_toggle = w.ToggleButtons(
+            options=[(label, key) for key, (label, _) in story.STORIES.items()],
+            value=self.telling,
+        )
+        self.telling_toggle.add_class("pvq-telling")
+        self.telling_toggle.observe(lambda change: self.set_telling(change["new"]), names="value")
         self.guided_panel = w.VBox(
             [
+                self.telling_toggle,
                 self.story_title,
                 self.story_text,
                 w.HBox([self.back_button, self.story_position, self.next_button]),
