@@ -29,6 +29,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, obje
     settings = tmp / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    # never write the executed notebooks back into the project (they are committed empty)
+    docmanager = tmp / "settings" / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)
+    (docmanager / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))
     import os
 
     os.environ["JUPYTERLAB_SETTINGS_DIR"] = str(tmp / "settings")
@@ -49,6 +53,7 @@ def test_notebook_runs_clean_with_every_figure_drawn(lab: tuple[object, object],
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     server, browser = lab
+    mtime = (PROJECT / "notebooks" / name).stat().st_mtime
     page = browser.new_page()  # type: ignore[attr-defined]
     watched = watch(page)
     try:
@@ -83,3 +88,5 @@ def test_notebook_runs_clean_with_every_figure_drawn(lab: tuple[object, object],
     finally:
         screenshot(page, f"notebook-{name.removesuffix('.ipynb')}")
         page.close()
+    committed = PROJECT / "notebooks" / name
+    assert committed.stat().st_mtime == mtime, "JupyterLab wrote the notebook back"
