@@ -6,7 +6,9 @@
 # than half of the *expected votes*. Otherwise two halves of a cut cluster could both act
 # (split brain). In this lab you count votes and find out which failures a cluster survives.
 #
-# Replace every `...` with your answer and run the check cell below it.
+# Replace every `...` with your answer and run the check cell below it. A question marked
+# **predict, then run it** wants your prediction *before* you run the experiment cell that
+# follows it; the check then compares your prediction with what the run showed.
 
 # %%
 from pvequorum.analysis import analyze, survivors_quorate
@@ -15,26 +17,29 @@ from pvequorum.model import simple_cluster
 from pvequorum.simulator import Simulator
 
 # %% [markdown]
-# ## 1. How many votes does quorum need?
+# ## 1. How many votes does quorum need? Predict, then run it
 #
 # The two-node cluster of the story: `pve1` and `pve2`, one vote each, so 2 expected votes.
 # corosync computes quorum as *half of the expected votes, rounded down, plus one*
-# (reference 1.3). How many votes must a partition hold to be quorate?
+# (reference 1.3). Before you start the cluster: how many votes must a partition hold to be
+# quorate? Write your prediction, then run the next cell, which starts both nodes on the
+# simulator and shows what `pve1` reports as `quorum`.
+
+# %%
+# EXERCISE: answer_votes_needed = ...
+# BEGIN SOLUTION
+answer_votes_needed = 2  # 2 // 2 + 1
+# END SOLUTION
 
 # %%
 two = simple_cluster(2)
 sim = Simulator(two)
 sim.start(two.names)
 print(sim.view("pve1"))
+observed_quorum = sim.view("pve1").quorum
 
 # %%
-# EXERCISE: answer_votes_needed = ...
-# BEGIN SOLUTION
-answer_votes_needed = sim.view("pve1").quorum
-# END SOLUTION
-
-# %%
-print(check_votes_needed(answer_votes_needed))  # NBVAL_CHECK_OUTPUT
+print(check_votes_needed(answer_votes_needed, observed=observed_quorum))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown] solution
 # Two nodes need both votes: with 2 expected votes the quorum is 2//2 + 1 = 2. A single node
@@ -45,16 +50,21 @@ print(check_votes_needed(answer_votes_needed))  # NBVAL_CHECK_OUTPUT
 # ## 2. How many failed nodes does a cluster always survive?
 #
 # `analyze(cluster)` counts, for every number of failed nodes, how many failure sets leave the
-# survivors quorate (`by_failures`: failed, sets, quorate sets). Start with the two-node
-# cluster: how many failed nodes does it *always* survive?
+# survivors quorate (`by_failures`: failed, sets, quorate sets). Here it is for a five-node
+# cluster: every set of 0, 1 or 2 failed nodes leaves quorate survivors, no set of 3 does, so
+# five nodes *always* survive 2 failed nodes.
 
 # %%
-print(analyze(two).by_failures)
+print(analyze(simple_cluster(5)).by_failures)
+
+# %% [markdown]
+# Now the two-node cluster of the story, without running `analyze` on it: how many failed
+# nodes does it always survive?
 
 # %%
 # EXERCISE: answer_two_nodes = ...
 # BEGIN SOLUTION
-answer_two_nodes = analyze(two).always_survived
+answer_two_nodes = 0
 # END SOLUTION
 
 # %%
@@ -64,7 +74,8 @@ print(check_failures_survived(answer_two_nodes, nodes=2))  # NBVAL_CHECK_OUTPUT
 # ## 3. Three nodes, four nodes
 #
 # Now a third node joins. Then a fourth. How many failed nodes does each cluster always
-# survive? Try `analyze(simple_cluster(3))` and `analyze(simple_cluster(4))`.
+# survive? Work it out from the quorum first; then check with `analyze(simple_cluster(3))`
+# and `analyze(simple_cluster(4))` if you like. Does the fourth node help?
 
 # %%
 # EXERCISE: answer_three_nodes = ...

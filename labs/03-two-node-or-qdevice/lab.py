@@ -5,6 +5,10 @@
 # era (PVE 3) that was `<cman two_node="1" expected_votes="1">`; corosync 3 (PVE 4 and later)
 # has `two_node: 1` in the `quorum {}` section. The alternative is a third vote from a
 # QDevice on a small external host. This lab compares them.
+#
+# Every question is **predict, then run it**: write your prediction in place of the `...`
+# *before* you run the simulator cell below it; the check compares the two and explains the
+# difference.
 
 # %%
 from pvequorum.checks import (
@@ -24,7 +28,14 @@ with_qdevice = simple_cluster(2, device=QDevice(votes=1))
 # %% [markdown]
 # ## 1. Quorum with `two_node: 1`
 #
-# Both nodes are up. What does `Quorum:` show?
+# Without `two_node`, two nodes need 2 votes (lab 01). With `two_node: 1` and both nodes up,
+# what will `Quorum:` show?
+
+# %%
+# EXERCISE: answer_two_node_quorum = ...
+# BEGIN SOLUTION
+answer_two_node_quorum = 1
+# END SOLUTION
 
 # %%
 sim = Simulator(two_node)
@@ -32,19 +43,20 @@ sim.start(["pve1", "pve2"])
 print(render_quorumtool(sim.view("pve1")))
 
 # %%
-# EXERCISE: answer_two_node_quorum = ...
-# BEGIN SOLUTION
-answer_two_node_quorum = sim.view("pve1").quorum
-# END SOLUTION
-
-# %%
-print(check_two_node_quorum(answer_two_node_quorum))  # NBVAL_CHECK_OUTPUT
+print(check_two_node_quorum(answer_two_node_quorum, observed=sim.view("pve1").quorum))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown]
 # ## 2. A cold start
 #
-# Both nodes were shut down (a power cut). Only `pve1` comes back. Is it quorate? Look at the
-# `Flags:` line above first.
+# Both nodes were shut down (a power cut). Only `pve1` comes back. Will it be quorate
+# (`True` or `False`)? Look at the `Flags:` line above first: one word there is a feature
+# you did not switch on yourself.
+
+# %%
+# EXERCISE: answer_cold_start_quorate = ...
+# BEGIN SOLUTION
+answer_cold_start_quorate = False
+# END SOLUTION
 
 # %%
 cold = Simulator(two_node)
@@ -52,13 +64,7 @@ cold.start(["pve1"])
 print(render_quorumtool(cold.view("pve1")))
 
 # %%
-# EXERCISE: answer_cold_start_quorate = ...
-# BEGIN SOLUTION
-answer_cold_start_quorate = cold.view("pve1").quorate
-# END SOLUTION
-
-# %%
-print(check_two_node_cold_start(answer_cold_start_quorate))  # NBVAL_CHECK_OUTPUT
+print(check_two_node_cold_start(answer_cold_start_quorate, observed=cold.view("pve1").quorate))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown] solution
 # `two_node: 1` switches `wait_for_all` on unless the file says `wait_for_all: 0`
@@ -68,26 +74,33 @@ print(check_two_node_cold_start(answer_cold_start_quorate))  # NBVAL_CHECK_OUTPU
 # %% [markdown]
 # ## 3. A cut link with `two_node`
 #
-# Both nodes run, then the link between them fails. How many partitions are quorate?
+# Both nodes run (the cluster of question 1), then the link between them fails. How many
+# partitions will be quorate?
+
+# %%
+# EXERCISE: answer_two_node_split = ...
+# BEGIN SOLUTION
+answer_two_node_split = 2
+# END SOLUTION
 
 # %%
 sim.partition([["pve1"], ["pve2"]])
 print({name: view.quorate for name, view in sim.views().items()}, "split brain:", sim.split_brain())
 
 # %%
-# EXERCISE: answer_two_node_split = ...
-# BEGIN SOLUTION
-answer_two_node_split = sum(view.quorate for view in sim.views().values())
-# END SOLUTION
-
-# %%
-print(check_two_node_split(answer_two_node_split))  # NBVAL_CHECK_OUTPUT
+print(check_two_node_split(answer_two_node_split, observed=sum(v.quorate for v in sim.views().values())))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown]
 # ## 4. The same cut with a QDevice
 #
-# Two nodes plus a QDevice (`ffsplit`, one vote, reference 3.2). The link between the nodes
-# fails, both still reach the QDevice. How many partitions are quorate?
+# Two nodes plus a QDevice (`ffsplit`, one vote, reference 3.2), no `two_node`. The link
+# between the nodes fails, both still reach the QDevice. How many partitions will be quorate?
+
+# %%
+# EXERCISE: answer_qdevice_split = ...
+# BEGIN SOLUTION
+answer_qdevice_split = 1
+# END SOLUTION
 
 # %%
 q = Simulator(with_qdevice)
@@ -96,32 +109,28 @@ q.partition([["pve1"], ["pve2"]])
 print({name: view.quorate for name, view in q.views().items()}, "split brain:", q.split_brain())
 
 # %%
-# EXERCISE: answer_qdevice_split = ...
-# BEGIN SOLUTION
-answer_qdevice_split = sum(view.quorate for view in q.views().values())
-# END SOLUTION
-
-# %%
-print(check_qdevice_split(answer_qdevice_split))  # NBVAL_CHECK_OUTPUT
+print(check_qdevice_split(answer_qdevice_split, observed=sum(v.quorate for v in q.views().values())))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown]
 # ## 5. Both at once?
 #
-# Could you keep `two_node: 1` and add the QDevice as well? Does corosync start with both?
-# `startup_error` says why a node would refuse to start (None: it starts).
-
-# %%
-both = simple_cluster(2, two_node=1, device=QDevice(votes=1))
-print(Simulator(both).startup_error("pve1"))
+# Could you keep `two_node: 1` and add the QDevice as well? Will corosync start with both
+# (`True` or `False`)? The next cell asks the simulator's `startup_error`, which says why a
+# node would refuse to start (None: it starts).
 
 # %%
 # EXERCISE: answer_starts_with_both = ...
 # BEGIN SOLUTION
-answer_starts_with_both = Simulator(both).startup_error("pve1") is None
+answer_starts_with_both = False
 # END SOLUTION
 
 # %%
-print(check_two_node_with_qdevice(answer_starts_with_both))  # NBVAL_CHECK_OUTPUT
+both = simple_cluster(2, two_node=1, device=QDevice(votes=1))
+error = Simulator(both).startup_error("pve1")
+print(error)
+
+# %%
+print(check_two_node_with_qdevice(answer_starts_with_both, observed=error is None))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown] solution
 # Summary: `two_node` keeps a lone node running but lets both halves of a cut cluster act,

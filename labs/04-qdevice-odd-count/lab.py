@@ -5,6 +5,10 @@
 # up unless forced: `Clusters with an odd node count are not officially supported!`
 # (reference 3.3). With `--force` it uses the `lms` algorithm and no `votes:` line. This lab
 # shows what that does to failure tolerance, with the QDevice alive and with it dead.
+#
+# Every question is **predict, then run it**: write your prediction in place of the `...`
+# *before* you run the cell below it, which asks the simulator or the failure analysis; the
+# check compares the two and explains the difference.
 
 # %%
 from pvequorum.analysis import analyze
@@ -22,46 +26,56 @@ odd = simple_cluster(3, device=QDevice(algorithm="lms"))  # what `--force` write
 # %% [markdown]
 # ## 1. How many votes does the QDevice get?
 #
-# The config has no `quorum.device.votes`. corosync computes it (reference 1.2 step 5).
+# Three nodes with one vote each, and a QDevice whose config has no `quorum.device.votes`.
+# corosync computes the device's votes itself (reference 1.2 step 5). How many will it get?
+
+# %%
+# EXERCISE: answer_qdevice_votes = ...
+# BEGIN SOLUTION
+answer_qdevice_votes = 2  # the node votes (3) minus one
+# END SOLUTION
 
 # %%
 sim = Simulator(odd)
 sim.start(odd.names)
 view = sim.view("pve1")
 print("expected votes:", view.expected_votes, "quorum:", view.quorum, "total:", view.total_votes)
+print("QDevice votes:", view.qdevice_votes)
 
 # %%
-# EXERCISE: answer_qdevice_votes = ...
-# BEGIN SOLUTION
-answer_qdevice_votes = view.qdevice_votes
-# END SOLUTION
-
-# %%
-print(check_odd_qdevice_votes(answer_qdevice_votes))  # NBVAL_CHECK_OUTPUT
+print(check_odd_qdevice_votes(answer_qdevice_votes, observed=view.qdevice_votes))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown]
 # ## 2. The QDevice is alive
 #
-# How many failed nodes does this cluster always survive?
-
-# %%
-alive = analyze(odd)
-print(alive.by_failures)
+# With the numbers above: how many failed nodes does this cluster always survive? `analyze`
+# prints (failed, sets, quorate sets) for 0..3 failed nodes, and the answer.
 
 # %%
 # EXERCISE: answer_survives_alive = ...
 # BEGIN SOLUTION
-answer_survives_alive = alive.always_survived
+answer_survives_alive = 2
 # END SOLUTION
 
 # %%
-print(check_odd_qdevice_survives(answer_survives_alive))  # NBVAL_CHECK_OUTPUT
+alive = analyze(odd)
+print(alive.by_failures, "always survived:", alive.always_survived)
+
+# %%
+print(check_odd_qdevice_survives(answer_survives_alive, observed=alive.always_survived))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown]
 # ## 3. The QDevice host is down
 #
 # The small external host that runs `corosync-qnetd` fails (or is rebooted for updates). How
-# many failed nodes does the cluster survive now? Compare with three nodes and no QDevice.
+# many failed nodes does the cluster survive now? Three nodes without any QDevice survive one
+# (lab 01): more, the same, or fewer?
+
+# %%
+# EXERCISE: answer_survives_dead = ...
+# BEGIN SOLUTION
+answer_survives_dead = 0
+# END SOLUTION
 
 # %%
 dead = analyze(odd, qdevice_alive=False)
@@ -69,13 +83,7 @@ print("with a dead QDevice:", dead.by_failures, "quorum", dead.quorum)
 print("without any QDevice:", analyze(simple_cluster(3)).by_failures)
 
 # %%
-# EXERCISE: answer_survives_dead = ...
-# BEGIN SOLUTION
-answer_survives_dead = dead.always_survived or 0
-# END SOLUTION
-
-# %%
-print(check_odd_qdevice_dead(answer_survives_dead))  # NBVAL_CHECK_OUTPUT
+print(check_odd_qdevice_dead(answer_survives_dead, observed=dead.always_survived or 0))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown]
 # ## 4. The same on an even count
@@ -84,18 +92,19 @@ print(check_odd_qdevice_dead(answer_survives_dead))  # NBVAL_CHECK_OUTPUT
 # nodes does the cluster always survive?
 
 # %%
-even = simple_cluster(4, device=QDevice(votes=1))
-print("dead QDevice:", analyze(even, qdevice_alive=False).by_failures)
-print("no QDevice:  ", analyze(simple_cluster(4)).by_failures)
-
-# %%
 # EXERCISE: answer_even_dead = ...
 # BEGIN SOLUTION
-answer_even_dead = analyze(even, qdevice_alive=False).always_survived
+answer_even_dead = 1
 # END SOLUTION
 
 # %%
-print(check_even_qdevice_dead(answer_even_dead))  # NBVAL_CHECK_OUTPUT
+even = simple_cluster(4, device=QDevice(votes=1))
+even_dead = analyze(even, qdevice_alive=False)
+print("dead QDevice:", even_dead.by_failures)
+print("no QDevice:  ", analyze(simple_cluster(4)).by_failures)
+
+# %%
+print(check_even_qdevice_dead(answer_even_dead, observed=even_dead.always_survived or 0))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown] solution
 # On an odd count the QDevice carries N-1 votes: while it lives, a single node survives

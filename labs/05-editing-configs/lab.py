@@ -5,6 +5,10 @@
 # corosync to reload it (reference 4.3). A half-edited file saved there is a half-edited
 # cluster. This lab practises the documented procedure with the kit's config editor, which
 # changes only the lines it must and shows the diff.
+#
+# Replace every `...` with your answer and run the check cell below it. Question 2 is
+# **predict, then run it**: write your predictions *before* you run the editor; the check
+# compares them with the file it wrote.
 
 # %%
 from pvequorum.checks import (
@@ -44,48 +48,49 @@ print(check_edit_steps(answer_edit_steps))  # NBVAL_CHECK_OUTPUT
 # (reference 4.4; PVE's own tools write `.new` and rename it, reference 4.1).
 
 # %% [markdown]
-# ## 2. The edit and its diff
+# ## 2. The edit: predict, then run it
 #
-# The example file is the corosync.conf of a two-node cluster. Switch `two_node` on with the
-# editor and read the diff. Which `config_version` does the new file carry?
+# The example file is the corosync.conf of a two-node cluster. Here is its `totem` section.
 
 # %%
 text = example_path("two-node-corosync.conf").read_text()
-result = set_two_node(text, True)
-print(result.diff)
-print("\n".join(result.notes))
+print(text[text.index("totem {") :])
+
+# %% [markdown]
+# You are about to switch `two_node` on with the kit's editor, which makes the change the
+# procedure wants. Predict two things before you run it:
+#
+# * which `config_version` will the new file carry?
+# * which quorum option does `two_node: 1` switch on as well, without a line of its own in
+#   the file? (Lab 03 met it after a cold start.)
 
 # %%
 # EXERCISE: answer_config_version = ...
+# EXERCISE: answer_implied_option = ...
 # BEGIN SOLUTION
-answer_config_version = load_config(result.new_text).cluster.config_version
+answer_config_version = 3
+answer_implied_option = "wait_for_all"
 # END SOLUTION
 
 # %%
-print(check_new_config_version(answer_config_version))  # NBVAL_CHECK_OUTPUT
+result = set_two_node(text, True)
+print(result.diff)
+print("\n".join(result.notes))
+new_version = load_config(result.new_text).cluster.config_version
+
+# %%
+print(check_new_config_version(answer_config_version, observed=new_version))  # NBVAL_CHECK_OUTPUT
+print(check_implied_option(answer_implied_option))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown] solution
 # pmxcfs copies the file only if its version is not lower than the node's own, and corosync
 # terminates a joining node whose version is not the highest (reference 4.3). An equal
 # version is copied too, which is why forgetting the bump fails silently later: always
-# increment it.
+# increment it. The editor's note names the side effect: `two_node: 1` implies
+# `wait_for_all` unless the file says `wait_for_all: 0` (reference 1.5, 1.7).
 
 # %% [markdown]
-# ## 3. A side effect
-#
-# The editor printed a note. Which quorum option does `two_node: 1` switch on as well?
-
-# %%
-# EXERCISE: answer_implied_option = ...
-# BEGIN SOLUTION
-answer_implied_option = "wait_for_all"
-# END SOLUTION
-
-# %%
-print(check_implied_option(answer_implied_option))  # NBVAL_CHECK_OUTPUT
-
-# %% [markdown]
-# ## 4. PVE 3: cluster.conf and cman
+# ## 3. PVE 3: cluster.conf and cman
 #
 # The story's cluster ran PVE 3, whose config is the XML file `/etc/pve/cluster.conf`. The
 # same editor writes the article's `<cman two_node="1" expected_votes="1">` and bumps the
@@ -106,7 +111,7 @@ answer_validate_command = "ccs_config_validate -v -f /etc/pve/cluster.conf.new"
 print(check_cman_validate_command(answer_validate_command))  # NBVAL_CHECK_OUTPUT
 
 # %% [markdown]
-# ## 5. Activating it
+# ## 4. Activating it
 #
 # After `mv /etc/pve/cluster.conf.new /etc/pve/cluster.conf` (or the GUI's Activate button),
 # pmxcfs copies the file to `/etc/cluster/cluster.conf` and the node where the change was made

@@ -1,8 +1,11 @@
 """Explain a `pvecm status` field by field, for learners who paste their own output.  PURE.
 
 Every explanation cites its section of the reference (5.1-5.3 for the format, 1.x for the
-arithmetic), and the verdict is recomputed from the numbers, so a learner sees *why* the
-node is (not) quorate, not just that it is.
+arithmetic).  The verdict is corosync's own (the `Quorate:` line, else `Activity blocked`);
+the explanation compares the numbers behind it, so a learner sees *why* the node is (not)
+quorate.  A partial paste is explained as far as it goes: a row whose line is missing is
+left out, and an explanation that needs a missing line names it ("the paste has no 'Total
+votes:' line") instead of printing None.
 """
 
 from __future__ import annotations
@@ -33,12 +36,58 @@ class Explained:
     meaning: str
 
 
+def _no_lines(labels: list[str]) -> str:
+    """ "the paste has no 'Total votes:' line" (or "... no 'A:' or 'B:' line")."""
+    return "the paste has no " + " or ".join(f"'{label}:'" for label in labels) + " line"
+
+
+def _missing(*fields: tuple[str, int | None]) -> list[str]:
+    return [label for label, value in fields if value is None]
+
+
 def _quorum_formula(status: QuorumStatus) -> str:
-    expected = max(status.expected_votes or 0, status.highest_expected or 0)
     if "2Node" in status.flags or "2node" in status.flags:
         return "two-node mode sets it to 1 (reference 1.5, 8.3)"
+    known = [v for v in (status.expected_votes, status.highest_expected) if v is not None]
+    if not known:
+        return (
+            "more than half of the expected votes (reference 1.3); "
+            + _no_lines(["Expected votes", "Highest expected"])
+            + " to compute it from"
+        )
+    expected = max(known)
     return (
         f"more than half of {expected}: {expected} // 2 + 1 = {expected // 2 + 1} (reference 1.3)"
+    )
+
+
+def _quorate_meaning(status: QuorumStatus) -> str:
+    """Why the partition is (not) quorate, from the votes when the paste has them."""
+    blocked = ": Activity blocked, /etc/pve read-only (reference 6)"
+    total, quorum = status.total_votes, status.quorum
+    if total is None or quorum is None:
+        missing = _missing(("Total votes", total), ("Quorum", quorum))
+        said = "corosync says quorate" if status.quorate else "corosync says not quorate"
+        return f"{said}; {_no_lines(missing)}, so the votes cannot be compared with the quorum" + (
+            "" if status.quorate else blocked
+        )
+    if status.quorate == (total >= quorum):
+        return (
+            f"total votes {total} "
+            + (">=" if status.quorate else "<")
+            + f" quorum {quorum}"
+            + ("" if status.quorate else blocked)
+        )
+    if not status.quorate and "WaitForAll" in status.flags:
+        return (
+            f"total votes {total} >= quorum {quorum}, but wait_for_all still blocks: after a "
+            "cold start every node must have been seen once (reference 1.7)" + blocked
+        )
+    compared = ">=" if total >= quorum else "<"
+    said = "quorate" if status.quorate else "not quorate"
+    return (
+        f"corosync says {said} although total votes {total} {compared} quorum {quorum}: "
+        "trust corosync's verdict, and check that the paste is from one moment (reference 5.1)"
     )
 
 
@@ -76,14 +125,7 @@ def explain(status: QuorumStatus) -> list[Explained]:
     if status.quorum is not None:
         add("Quorum", status.quorum, "votes needed: " + _quorum_formula(status))
     verdict = "Yes" if status.quorate else "No"
-    add(
-        "Quorate",
-        verdict,
-        f"total votes {status.total_votes} "
-        + (">=" if status.quorate else "<")
-        + f" quorum {status.quorum}"
-        + ("" if status.quorate else ": Activity blocked, /etc/pve read-only (reference 6)"),
-    )
+    add("Quorate", verdict, _quorate_meaning(status))
     for flag in status.flags:
         add("Flag " + flag, flag, FLAG_MEANINGS.get(flag, "see reference 1.6"))
     for member in status.members:

@@ -7,10 +7,21 @@ the timing model, the config editor), never typed in, so a lab cannot teach a nu
 simulator disagrees with.  A wrong answer says what is wrong and gives a hint that cites the
 reference section, without the solution; `...` (Ellipsis) means "not answered yet"; an
 answer of the wrong type is "wrong" with a clear message, never an exception.
+
+A lab asks some questions as predictions ("predict, then run it"): the answer is written
+before the cell that runs the experiment, and the check gets the run's outcome as `observed`
+and explains the difference (`pvequorum.checks.verdict`).
+
+Imported inside a running IPython kernel, this package installs the answer guard of
+`pvequorum.checks.answers`: an answer cell that fails on an undefined name (`answer =
+viele`) still shows its traceback, and its check then names the undefined name instead of
+saying "not yet answered".  Outside IPython the import has no side effect.
 """
 
 from __future__ import annotations
 
+from pvequorum.checks import answers as _answers
+from pvequorum.checks.answers import UndefinedName
 from pvequorum.checks.editing import (
     EDIT_ORDER,
     EDIT_STEPS,
@@ -37,6 +48,8 @@ from pvequorum.checks.ha import (
     check_recovery_seconds,
     check_self_fence_seconds,
     expected_on_isolated_outcome,
+    recovery_window,
+    self_fence_window,
 )
 from pvequorum.checks.qdevice import (
     check_even_qdevice_dead,
@@ -77,6 +90,7 @@ __all__ = [
     "RIGHT",
     "WRONG",
     "CheckResult",
+    "UndefinedName",
     "check_cman_reload_command",
     "check_cman_validate_command",
     "check_detection_ms",
@@ -115,5 +129,9 @@ __all__ = [
     "further_failures_survived",
     "lowest_expected_accepted",
     "quorate_partitions_after_expected_on_both_sides",
+    "recovery_window",
+    "self_fence_window",
     "votes_needed",
 ]
+
+_answers.install()

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pvequorum.checks.answers import UndefinedName
 from pvequorum.checks.verdict import (
     CheckResult,
+    _against_run,
     _as_int,
     _as_text,
+    _described,
+    _disagreement,
+    _example_number,
     _not_answered,
+    _observed_int,
     _right,
     _shown,
     _wrong,
@@ -33,6 +39,10 @@ def check_edit_steps(answer: object) -> CheckResult:
         "nothing may touch the live file until the new one is complete, and the live file is "
         "replaced in one atomic step (reference 4.4)"
     )
+    if isinstance(answer, UndefinedName):
+        return _wrong(
+            f"`{answer.name}` is not defined: put each letter in quotes, such as ['x', 'y']", hint
+        )
     if isinstance(answer, str):
         answer = (
             list(answer.replace(",", " ").split())
@@ -40,7 +50,9 @@ def check_edit_steps(answer: object) -> CheckResult:
             else (list(answer))
         )
     if not isinstance(answer, (list, tuple)) or not all(isinstance(x, str) for x in answer):
-        return _wrong(f"{_shown(answer)} is not a list of letters such as ['x', 'y']", hint)
+        return _wrong(
+            f"expected a list of letters such as ['x', 'y'], got {_described(answer)}", hint
+        )
     letters = [x.strip().lower() for x in answer]
     if sorted(letters) != sorted(EDIT_STEPS):
         return _wrong(f"use each of the letters {', '.join(EDIT_STEPS)} exactly once", hint)
@@ -50,7 +62,10 @@ def check_edit_steps(answer: object) -> CheckResult:
             "with one atomic mv, then watch corosync apply it (reference 4.4, 4.3)"
         )
     first_bad = next(i for i, (a, b) in enumerate(zip(letters, EDIT_ORDER, strict=True)) if a != b)
-    return _wrong(f"the first {first_bad} step(s) are in order, the next one is not", hint)
+    if first_bad == 0:
+        return _wrong("the first step is not the first one of the procedure", hint)
+    placed = "the first step is" if first_bad == 1 else f"the first {first_bad} steps are"
+    return _wrong(f"{placed} in order, the next one is not", hint)
 
 
 def _example_corosync_conf() -> str:
@@ -72,31 +87,51 @@ def edited_config_version() -> tuple[int, int]:
     return old, new
 
 
-def check_new_config_version(answer: object) -> CheckResult:
+def check_new_config_version(answer: object, observed: int | None = None) -> CheckResult:
     """The example corosync.conf with two_node switched on: which config_version must the
-    new file carry?"""
+    new file carry?
+
+    `observed`: the config_version of the file the editor wrote, when `answer` is a
+    prediction."""
     old, right = edited_config_version()
     if answer is ...:
         return _not_answered()
     hint = "pmxcfs compares the new file's config_version with the local one (reference 4.3, 4.4)"
-    value, problem = _as_int(answer)
+    value, problem = _as_int(answer, _example_number(right))
     if value is None:
         return _wrong(problem, hint)
+    why = f"one more than the old {old}: every change increments it (reference 4.4)"
+    if value < old:
+        difference = (
+            "a version lower than the running one is never copied: pmxcfs logs 'local "
+            "corosync.conf is newer'"
+        )
+    elif value == old:
+        difference = (
+            "the same version is copied, but the docs say to ALWAYS increment it so every "
+            "node can tell the files apart"
+        )
+    else:
+        difference = f"{value} works but skips versions; the edit tools increment by one"
+    if observed is not None:
+        seen = _observed_int(observed)
+        return _against_run(
+            f"config_version {value}",
+            f"config_version {seen}",
+            value == seen,
+            why=why,
+            difference=difference,
+            disagreement=_disagreement(seen, right, f"config_version {right}"),
+        )
     if value == right:
-        return _right(f"one more than the old {old}: every change increments it (reference 4.4)")
+        return _right(why)
     if value < old:
         return _wrong(
             "lower than the running version: pmxcfs logs 'local corosync.conf is "
             "newer' and does not copy the file",
             hint,
         )
-    if value == old:
-        return _wrong(
-            "the same version is copied, but the docs say to ALWAYS increment it so "
-            "every node can tell the files apart",
-            hint,
-        )
-    return _wrong(f"{value} works but skips versions; the edit tools increment by one", hint)
+    return _wrong(difference, hint)
 
 
 def check_implied_option(answer: object) -> CheckResult:

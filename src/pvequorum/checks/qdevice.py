@@ -1,9 +1,15 @@
-"""Self-checks for lab 04: a QDevice on an odd node count.  PURE."""
+"""Self-checks for lab 04: a QDevice on an odd node count.  PURE.
+
+Every question of lab 04 is a prediction: `observed` is what the simulator or the failure
+analysis showed when the lab ran it.
+"""
 
 from __future__ import annotations
 
 from pvequorum import analysis
 from pvequorum.checks.verdict import (
+    FAILED_NODES,
+    VOTES,
     CheckResult,
     _check_number,
     _running,
@@ -16,61 +22,71 @@ def _odd_qdevice() -> Cluster:
     return simple_cluster(3, device=QDevice(algorithm="lms"))
 
 
-def check_odd_qdevice_votes(answer: object) -> CheckResult:
+def check_odd_qdevice_votes(answer: object, observed: int | None = None) -> CheckResult:
     """3 nodes + QDevice (lms, no `votes:` line): how many votes does the QDevice get?"""
     right = _running(_odd_qdevice()).view("pve1").qdevice_votes
     return _check_number(
         answer,
         right,
-        unit="votes",
-        right_message=f"corosync gives it {right} votes, the vote sum of the nodes minus one "
-        "(reference 1.2 step 5, 3.3)",
+        unit=VOTES,
+        observed=observed,
+        right_message=f"corosync gives it {VOTES.count(right)}, the vote sum of the nodes minus "
+        "one (reference 1.2 step 5, 3.3)",
         hint="without a votes key corosync computes the device's votes from the nodelist "
         "(reference 1.2 step 5)",
     )
 
 
-def check_odd_qdevice_survives(answer: object) -> CheckResult:
+def check_odd_qdevice_survives(answer: object, observed: int | None = None) -> CheckResult:
     """3 nodes + lms QDevice, QDevice alive: how many failed nodes are always survived?"""
-    right = analysis.analyze(_odd_qdevice()).always_survived
+    right = analysis.analyze(_odd_qdevice()).always_survived or 0
     return _check_number(
         answer,
-        right or 0,
-        unit="failed nodes",
-        right_message=f"{right}: a single node plus the QDevice still holds quorum, "
-        "'all but one' survival (reference 3.3)",
+        right,
+        unit=FAILED_NODES,
+        observed=observed,
+        right_message="a single node plus the QDevice still holds quorum: 'all but one' "
+        "survival (reference 3.3)",
         hint="count the QDevice's votes on the side of every surviving node (reference 3.3)",
     )
 
 
-def check_odd_qdevice_dead(answer: object) -> CheckResult:
+def check_odd_qdevice_dead(answer: object, observed: int | None = None) -> CheckResult:
     """3 nodes + lms QDevice, the QDevice host is down: failed nodes always survived?"""
-    right = analysis.analyze(_odd_qdevice(), qdevice_alive=False).always_survived
+    right = analysis.analyze(_odd_qdevice(), qdevice_alive=False).always_survived or 0
+    without = analysis.analyze(simple_cluster(3)).always_survived or 0
     return _check_number(
         answer,
-        right or 0,
-        unit="failed nodes",
-        right_message=f"{right or 0}: the expected votes still count the QDevice's votes, so "
-        "without it no node may fail; without any QDevice one could. That is why PVE "
-        "discourages a QDevice on an odd count (reference 3.3)",
+        right,
+        unit=FAILED_NODES,
+        observed=observed,
+        right_message="the expected votes still count the dead QDevice's votes, so the nodes "
+        "alone must all be up; without any QDevice "
+        f"{_survive(without)}. That is why PVE discourages a QDevice on an odd count "
+        "(reference 3.3)",
         hint="expected votes still include the dead QDevice's votes; compare the quorum with "
         "the node votes left (reference 1.4, 3.3)",
         too_high="the dead QDevice's votes are still expected",
     )
 
 
-def check_even_qdevice_dead(answer: object) -> CheckResult:
+def _survive(failures: int) -> str:
+    return f"{FAILED_NODES.count(failures)} would be survived"
+
+
+def check_even_qdevice_dead(answer: object, observed: int | None = None) -> CheckResult:
     """4 nodes + ffsplit QDevice (1 vote), the QDevice host is down: always survived?"""
     cluster = simple_cluster(4, device=QDevice(votes=1))
-    right = analysis.analyze(cluster, qdevice_alive=False).always_survived
+    right = analysis.analyze(cluster, qdevice_alive=False).always_survived or 0
     without = analysis.analyze(simple_cluster(4)).always_survived
     same = "the same as" if right == without else "different from"
     return _check_number(
         answer,
-        right or 0,
-        unit="failed nodes",
-        right_message=f"{right}, {same} 4 nodes without a QDevice: on an even count a dead "
-        "QDevice costs nothing (reference 3.3)",
+        right,
+        unit=FAILED_NODES,
+        observed=observed,
+        right_message=f"{same} 4 nodes without a QDevice: on an even count a dead QDevice "
+        "costs nothing (reference 3.3)",
         hint="the device has one vote only; compare with the same cluster without a QDevice "
         "(reference 3.3)",
     )

@@ -7,9 +7,12 @@ from functools import lru_cache
 
 from pvequorum import analysis
 from pvequorum.checks.verdict import (
+    FAILED_NODES,
+    VOTES,
     CheckResult,
     _as_names,
     _check_number,
+    _count,
     _not_answered,
     _right,
     _votes,
@@ -24,17 +27,22 @@ def votes_needed(votes: tuple[int, ...]) -> int:
     return analysis.analyze(simple_cluster(len(votes), votes=list(votes))).quorum
 
 
-def check_votes_needed(answer: object, votes: Sequence[int] = (1, 1)) -> CheckResult:
-    """How many votes must a partition hold to be quorate (the `Quorum:` line)?"""
+def check_votes_needed(
+    answer: object, votes: Sequence[int] = (1, 1), observed: int | None = None
+) -> CheckResult:
+    """How many votes must a partition hold to be quorate (the `Quorum:` line)?
+
+    `observed`: the `Quorum:` the run showed, when `answer` is a prediction."""
     votes = _votes(votes)
     right = votes_needed(votes)
     return _check_number(
         answer,
         right,
-        unit="votes",
+        unit=VOTES,
+        observed=observed,
         right_message=(
-            f"with {len(votes)} nodes and {sum(votes)} expected votes a partition needs "
-            f"{right} votes, more than half (reference 1.3)"
+            f"with {_count(len(votes), 'node')} and {_count(sum(votes), 'expected vote')} a "
+            f"partition needs {VOTES.count(right)}, more than half (reference 1.3)"
         ),
         hint="quorum is half of the expected votes, rounded down, plus one (reference 1.3)",
         too_low="then both halves of a split could be quorate at once: split brain",
@@ -49,16 +57,19 @@ def failures_survived(nodes: int) -> int:
     return 0 if result is None else result
 
 
-def check_failures_survived(answer: object, nodes: int = 2) -> CheckResult:
+def check_failures_survived(
+    answer: object, nodes: int = 2, observed: int | None = None
+) -> CheckResult:
     """A cluster of `nodes` nodes with one vote each: how many failed nodes does it always
     survive (the rest stays quorate)?"""
     right = failures_survived(nodes)
     return _check_number(
         answer,
         right,
-        unit="failed nodes",
+        unit=FAILED_NODES,
+        observed=observed,
         right_message=(
-            f"{nodes} nodes always survive {right} failed node(s); "
+            f"{_count(nodes, 'node')} always survive {FAILED_NODES.count(right)}; "
             "the survivors must still hold a majority (reference 1.3)"
         ),
         hint=(
@@ -98,7 +109,8 @@ def check_fatal_nodes(answer: object, votes: Sequence[int] = (2, 1, 1)) -> Check
         return _right(f"only the failure of {shown} leaves too few votes (reference 1.3)")
     if names - right:
         return _wrong(
-            f"the others still hold enough votes when {', '.join(sorted(names - right))} fails",
+            f"the others still hold enough votes when {' or '.join(sorted(names - right))} "
+            "fails alone",
             hint,
         )
     return _wrong("you missed a node whose votes the others cannot replace", hint)
