@@ -99,7 +99,12 @@ def explain(status: QuorumStatus) -> list[Explained]:
         if value is not None:
             rows.append(Explained(label, str(value), meaning))
 
-    add("Name", status.cluster_name, "cluster_name in corosync.conf (reference 5.2)")
+    name_source = (
+        "the name attribute of <cluster> in cluster.conf (reference 5.3, 8.1)"
+        if status.stack == "cman"
+        else "cluster_name in /etc/pve/corosync.conf (reference 5.2)"
+    )
+    add("Name", status.cluster_name, name_source)
     add(
         "Config Version",
         status.config_version,
@@ -133,7 +138,11 @@ def explain(status: QuorumStatus) -> list[Explained]:
             add("Member 0", member.votes, "the QDevice's row: the votes it casts (reference 5.1)")
         else:
             local = " (this node)" if member.local else ""
-            add(f"Member {member.nodeid}", member.name, f"{member.votes} vote(s){local}")
+            add(
+                f"Member {member.nodeid}",
+                member.name,
+                f"{member.votes} vote{'' if member.votes == 1 else 's'}{local}",
+            )
     return rows
 
 

@@ -36,6 +36,7 @@ class Figure(_MatplotlibFigure):
         self.savefig(buffer, format="png", dpi=100)
         return buffer.getvalue()
 
+
 OKABE_ITO = {
     "quorate": "#009E73",  # bluish green
     "blocked": "#D55E00",  # vermillion
