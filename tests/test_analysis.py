@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import random
+from math import comb
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -10,6 +12,8 @@ from hypothesis import strategies as st
 
 from pvequorum import votequorum as vq
 from pvequorum.analysis import (
+    _VOTE_CAP,
+    _rule,
     analyze,
     brute_force,
     startup_error,
@@ -141,11 +145,17 @@ def test_sixty_four_nodes_is_exact_on_a_symmetric_case() -> None:
 
 
 @st.composite
-def clusters(draw: st.DrawFn, max_nodes: int = 12) -> Cluster:
-    """Weighted clusters (votes 0..3 or absent) with the options corosync or cman accepts."""
+def clusters(draw: st.DrawFn, max_nodes: int = 12, max_votes: int = 3) -> Cluster:
+    """Weighted clusters (votes 0..max_votes or absent) with the options corosync or cman
+    accepts.  With max_votes 3 the votes are small; above, any value up to max_votes."""
     n = draw(st.integers(1, max_nodes))
     ids = draw(st.lists(st.integers(1, 40), min_size=n, max_size=n, unique=True))
-    votes = draw(st.lists(st.sampled_from([None, 0, 1, 1, 2, 3]), min_size=n, max_size=n))
+    vote = (
+        st.sampled_from([None, 0, 1, 1, 2, 3])
+        if max_votes <= 3
+        else st.none() | st.integers(0, max_votes) | st.sampled_from([0, 1, 254, 255])
+    )
+    votes = draw(st.lists(vote, min_size=n, max_size=n))
     nodes = tuple(Node(f"n{i}", i, v) for i, v in zip(ids, votes, strict=True))
     flag = st.sampled_from([None, None, 0, 1])
     options: dict[str, object] = {
@@ -162,10 +172,10 @@ def clusters(draw: st.DrawFn, max_nodes: int = 12) -> Cluster:
             )
         )
     if draw(st.integers(0, 4)) == 0:
-        options["expected_votes"] = draw(st.integers(1, 3 * max_nodes))
+        options["expected_votes"] = draw(st.integers(1, 3 * max_nodes * max_votes))
     if draw(st.integers(0, 2)) == 0:
         options["device"] = QDevice(
-            votes=draw(st.sampled_from([None, 1, 2, 5])),
+            votes=draw(st.sampled_from([None, 1, 2, 5]) | st.integers(0, 2 * max_votes)),
             algorithm=draw(st.sampled_from(["ffsplit", "lms"])),
             tie_breaker=draw(st.sampled_from(["lowest", "highest"])),
         )
@@ -178,6 +188,19 @@ def clusters(draw: st.DrawFn, max_nodes: int = 12) -> Cluster:
 @SETTINGS
 @given(clusters(), st.booleans())
 def test_analysis_equals_enumeration(cluster: Cluster, qdevice_alive: bool) -> None:
+    _assert_analysis_equals_enumeration(cluster, qdevice_alive)
+
+
+@SETTINGS
+@given(clusters(max_votes=255), st.booleans())
+def test_analysis_equals_enumeration_with_votes_up_to_255(
+    cluster: Cluster, qdevice_alive: bool
+) -> None:
+    """Large, distinct votes: sums pass the 255 cap and the 8-bit wrap of quorum (> 510)."""
+    _assert_analysis_equals_enumeration(cluster, qdevice_alive)
+
+
+def _assert_analysis_equals_enumeration(cluster: Cluster, qdevice_alive: bool) -> None:
     fast = analyze(cluster, qdevice_alive=qdevice_alive)
     slow = brute_force(cluster, qdevice_alive=qdevice_alive)
     assert fast.by_failures == slow.by_failures
@@ -305,3 +328,57 @@ def test_ffsplit_qdevice_never_split_brain(data: st.DataObject) -> None:
     n = data.draw(st.integers(2, 6))
     cluster = simple_cluster(n, device=QDevice(votes=1))
     _run(Simulator(cluster), cluster.names, data.draw(events(cluster.names)))
+
+
+# --- votes up to the limits ---------------------------------------------------------------
+
+
+@SETTINGS
+@given(clusters(max_votes=255), st.booleans(), st.data())
+def test_survivor_votes_above_the_cap_never_change_the_decision(
+    cluster: Cluster, qdevice_alive: bool, data: st.DataObject
+) -> None:
+    """What lets `analyze` saturate survivor votes at 255 (quorum is a uint8_t)."""
+    rule = _rule(cluster, qdevice_alive)
+    s = data.draw(st.integers(0, rule.n))
+    t = data.draw(st.booleans())
+    v = data.draw(st.integers(_VOTE_CAP, 10**6))
+    assert rule.quorate(s, v, t) == rule.quorate(s, _VOTE_CAP, t)
+
+
+def test_wrapped_quorum_lets_one_heavy_node_alone_keep_quorum() -> None:
+    """765 votes: quorum (765 + 2) // 2 = 383, kept in a uint8_t as 127 (simulated too)."""
+    cluster = simple_cluster(3, votes=[255, 255, 255])
+    result = analyze(cluster)
+    assert (result.total_votes, result.quorum, result.always_survived) == (765, 127, 2)
+    assert result.by_failures == brute_force(cluster).by_failures
+    assert _simulated_quorate(cluster, ("pve1", "pve2"))
+
+
+@pytest.mark.parametrize(
+    ("votes", "quorum", "always"),
+    [([1] * 384, 193, 191), ([255] * 384, 97922 // 2 & 255, 383), ([0] + [255] * 383, 193, 382)],
+    ids=["one-vote", "255-votes", "a-zero-vote-node"],
+)
+def test_largest_clusters_are_exact(votes: list[int], quorum: int, always: int) -> None:
+    cluster = simple_cluster(len(votes), votes=votes)
+    result = analyze(cluster)
+    assert (result.nodes, result.quorum, result.always_survived) == (384, quorum, always)
+    assert all(sets == comb(384, k) for k, sets, _ in result.by_failures)
+    for k, sets, ok in result.by_failures[: always + 1]:
+        assert ok == sets, k
+
+
+def test_largest_weighted_cluster_witnesses_hold() -> None:
+    """384 nodes of distinct, large votes: every witness is checked against the rule."""
+    rng = random.Random(384)
+    cluster = simple_cluster(384, votes=[rng.randint(0, 255) for _ in range(384)])
+    result = analyze(cluster)
+    assert sum(ok for _, _, ok in result.by_failures) <= 2**384
+    for (k, sets, ok), witness in zip(result.by_failures, result.witnesses, strict=True):
+        assert (witness.keeps_quorum is None) == (ok == 0)
+        assert (witness.breaks_quorum is None) == (ok == sets)
+        for failed, quorate in ((witness.keeps_quorum, True), (witness.breaks_quorum, False)):
+            if failed is not None:
+                assert len(set(failed)) == k
+                assert survivors_quorate(cluster, failed) is quorate

@@ -86,3 +86,39 @@ def test_cluster_that_refuses_to_start(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["analyze", str(path)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and str(path) in err[0] and "two_node and quorum device" in err[0]
+
+
+def test_largest_weighted_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """384 nodes (corosync's PROCESSOR_COUNT_MAX) with votes 0..255: exact, one row per k."""
+    votes = [i % 256 for i in range(384)]
+    path = _scenario(tmp_path, simple_cluster(384, votes=votes).to_dict())
+    assert main(["analyze", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    total = sum(votes)
+    assert (data["nodes"], data["total_votes"]) == (384, total)
+    assert data["quorum"] == (total + 2) // 2 % 256  # the uint8_t wrap, as corosync computes
+    assert [row["sets"] for row in data["by_failures"]][:3] == [1, 384, 384 * 383 // 2]
+    assert main(["analyze", str(path)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3 + 1 + 385
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda c: c["nodes"][0].update(nodeid=None), "nodeid of pve1 must be an integer"),
+        (lambda c: c["nodes"][1].update(votes=256), "votes of pve2 must be <= 255"),
+        (lambda c: c["nodes"].extend(c["nodes"] * 200), "more than corosync's limit of 384"),
+        (lambda c: c["quorum"].update(expected_votes=2**31), "expected_votes must be <="),
+    ],
+)
+def test_values_beyond_the_limits_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change, problem: str
+) -> None:
+    cluster = simple_cluster(2).to_dict()
+    change(cluster)
+    path = _scenario(tmp_path, cluster)
+    assert main(["analyze", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and problem in lines[0]

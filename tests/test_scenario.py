@@ -50,6 +50,16 @@ def _with_steps(*steps: object) -> dict:
         ([{"observe": 3}], 0, "label string"),
         ([{"heal": 1}], 0, "heal takes true"),
         ([{"start": ["pve1"]}, {"expected": {"node": "pve1", "votes": 0}}], 1, "positive integer"),
+        (
+            [{"start": ["pve1"]}, {"expected": {"node": "pve1", "votes": 2**31}}],
+            1,
+            "at most 2147483647",
+        ),
+        ([{"start": ["pve1"]}, {"expected": {"node": "pve1", "votes": True}}], 1, "got True"),
+        ([{"wait": 2**32}], 0, "<= 4294967295"),
+        ([{"wait": 1.5}], 0, "milliseconds"),
+        ([{"start": ["pve1", "pve2", "pve1"]}], 0, "listed twice"),
+        ([{"heal": None}], 0, "heal takes true"),
     ],
 )
 def test_bad_steps_name_the_step(steps: list, index: int, problem: str) -> None:
@@ -99,7 +109,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     [
         ("{not json", "invalid JSON"),
         (json.dumps(_with_steps({"expected": {"node": "pve2", "votes": 1}})), "step 0"),
-        ("\x00\xff", "not UTF-8"),
+        ("\xff\xfe{}", "not UTF-8"),
+        ("\x00\xff", "NUL byte"),  # textio.read_input refuses NUL before decoding
         ("", "invalid JSON"),
     ],
 )

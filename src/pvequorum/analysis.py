@@ -19,7 +19,9 @@ pure membership loss they reduce to a function of three things only: how many no
 survive, how many votes they hold, and whether the auto_tie_breaker node survived.  So we
 count failure sets by dynamic programming over (survivors, survivor votes) for groups of
 equal-vote nodes instead of enumerating 2**n subsets; `brute_force` is the enumeration,
-kept for tests and the benchmark.
+kept for tests and the benchmark.  Because votequorum keeps quorum in a `uint8_t`, survivor
+votes from 255 on all decide alike, so the tracked votes saturate there: the work is bounded
+by nodes * 255 whatever the votes (384 nodes: well under a second, `bench_limits.py`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ from pvequorum.errors import InputError
 from pvequorum.model import Cluster
 
 _UINT8 = 0xFF  # `static uint8_t quorum` in votequorum.c, as in daemon.Daemon._calculate
+# Survivor votes from which on nothing changes: `_Rule.quorate` masks quorum to 0..255, so at
+# least one survivor holding 255 votes or more is quorate, unless WFA blocks every subset
+# (the vote test `quorum <= total` holds, and the ATB tie only matters when it fails).
+_VOTE_CAP = _UINT8
 
 
 @dataclass(frozen=True)
@@ -310,9 +316,13 @@ def survivors_quorate(cluster: Cluster, failed: Iterable[str], qdevice_alive: bo
 def analyze(cluster: Cluster, *, qdevice_alive: bool = True) -> FailureAnalysis:
     """Count, for every k, the failure sets of k nodes that leave the survivors quorate.
 
-    Exact and polynomial: nodes with equal votes are interchangeable (except the ATB node), so
-    a layer per vote value maps (survivors, survivor votes) to the number of ways, weighted by
-    binomial coefficients.  Raises `InputError` when some node refuses to start.
+    Exact, and bounded for every cluster within `limits`: nodes with equal votes are
+    interchangeable (except the ATB node), so one step per vote value extends the number of
+    ways to keep s survivors holding v votes, weighted by binomial coefficients.  Survivor
+    votes are tracked exactly below `_VOTE_CAP` and as "at least `_VOTE_CAP`" above, where
+    the decision can no longer change, so a cluster of n nodes costs O(n * 255) numbers
+    however large and varied its votes are.  Raises `InputError` when some node refuses to
+    start.
     """
     rule = _rule(cluster, qdevice_alive)
     nodes = cluster.by_nodeid()
@@ -322,48 +332,48 @@ def analyze(cluster: Cluster, *, qdevice_alive: bool = True) -> FailureAnalysis:
         if node is not tie:
             groups[node.effective_votes].append(node.name)
     classes = sorted(groups.items())
-    layers: list[dict[tuple[int, int], int]] = [{(0, 0): 1}]
-    for votes, names in classes:
-        m = len(names)
-        weights = [comb(m, j) for j in range(m + 1)]
-        new: dict[tuple[int, int], int] = defaultdict(int)
-        for (s, v), count in layers[-1].items():
-            for j, w in enumerate(weights):
-                new[(s + j, v + j * votes)] += count * w
-        layers.append(new)
-    final: list[tuple[int, int, bool, int]] = []  # (survivors, votes, tie survived, ways)
-    for (s, v), count in layers[-1].items():
-        if tie is None:
-            final.append((s, v, False, count))
-        else:
-            final.append((s + 1, v + tie.effective_votes, True, count))
-            final.append((s, v, False, count))
+    others = rule.n - (tie is not None)
+    table = _count(classes, others)
+    layers = _reachable(classes)
     n = rule.n
+    tie_votes = 0 if tie is None else tie.effective_votes
     quorate_sets = [0] * (n + 1)
-    keep: dict[int, tuple[int, int, bool]] = {}
-    brk: dict[int, tuple[int, int, bool]] = {}
-    for s, v, t, count in final:
-        k = n - s
-        if rule.quorate(s, v, t):
-            quorate_sets[k] += count
-            # keep-witness: the most survivor votes, i.e. the lightest nodes failed
-            if k not in keep or (v, t) > keep[k][1:]:
-                keep[k] = (s, v, t)
-        elif k not in brk or (v, t) < brk[k][1:]:
-            brk[k] = (s, v, t)  # break-witness: the fewest survivor votes
+    # per k: (survivor votes, tie survived) as the rule sees them, then the state before the
+    # tie node is added: (survivors, votes) among the others
+    keep: dict[int, tuple[int, bool, int, int]] = {}
+    brk: dict[int, tuple[int, bool, int, int]] = {}
+    for v0, row in table.items():
+        for s0, count in enumerate(row):
+            if not count:
+                continue
+            for t in (False, True) if tie is not None else (False,):
+                s, v = s0 + t, min(v0 + tie_votes, _VOTE_CAP) if t else v0
+                k = n - s
+                if rule.quorate(s, v, t):
+                    quorate_sets[k] += count
+                    # keep-witness: the most survivor votes, i.e. the lightest nodes failed
+                    if k not in keep or (v, t) > keep[k][:2]:
+                        keep[k] = (v, t, s0, v0)
+                elif k not in brk or (v, t) < brk[k][:2]:
+                    brk[k] = (v, t, s0, v0)  # break-witness: the fewest survivor votes
+    heaviest = [name for _, names in reversed(classes) for name in names]
 
-    def failed_set(state: tuple[int, int, bool] | None) -> tuple[str, ...] | None:
+    def failed_set(state: tuple[int, bool, int, int] | None) -> tuple[str, ...] | None:
         if state is None:
             return None
-        s, v, t = state
-        survivors: set[str] = set()
-        if tie is not None and t:
-            survivors.add(tie.name)
-            s, v = s - 1, v - tie.effective_votes
-        for (votes, names), before in zip(reversed(classes), reversed(layers[:-1]), strict=True):
-            j = next(j for j in range(len(names) + 1) if (s - j, v - j * votes) in before)
-            survivors.update(names[:j])
-            s, v = s - j, v - j * votes
+        _, t, s, v = state
+        survivors = {tie.name} if tie is not None and t else set()
+        if v == _VOTE_CAP:  # at least _VOTE_CAP votes: then the s heaviest hold them too
+            survivors.update(heaviest[:s])
+        else:
+            for (votes, names), before in zip(reversed(classes), reversed(layers), strict=True):
+                j = next(
+                    j
+                    for j in range(min(len(names), s) + 1)
+                    if v >= j * votes and before[v - j * votes] >> (s - j) & 1
+                )
+                survivors.update(names[:j])
+                s, v = s - j, v - j * votes
         return tuple(x.name for x in nodes if x.name not in survivors)
 
     by_failures = tuple((k, comb(n, k), quorate_sets[k]) for k in range(n + 1))
@@ -371,6 +381,67 @@ def analyze(cluster: Cluster, *, qdevice_alive: bool = True) -> FailureAnalysis:
         Witness(k, failed_set(keep.get(k)), failed_set(brk.get(k))) for k in range(n + 1)
     )
     return _summarise(rule, by_failures, witnesses, qdevice_alive)
+
+
+def _count(classes: list[tuple[int, list[str]]], nodes: int) -> dict[int, list[int]]:
+    """table[v][s]: the ways to keep s of the `nodes` nodes of `classes` holding v votes.
+
+    Only the v that occur are keys; v < _VOTE_CAP is exact, v = _VOTE_CAP counts "at least
+    _VOTE_CAP", by complement.  While counting, each row v is one integer with a field of
+    `width` bits per s (every count is below 2**nodes), so one big-integer operation
+    updates a whole row.
+    """
+    width = 8 * (nodes // 8 + 1)
+    rows = [1] + [0] * (_VOTE_CAP - 1)
+    top = 0  # highest row that may be non-zero
+    for votes, names in classes:
+        m = len(names)
+        if votes == 0:
+            spread = sum(comb(m, j) << (j * width) for j in range(m + 1))
+            rows = [row * spread for row in rows]
+            continue
+        coefficients = [comb(m, j) for j in range(min(m, (_VOTE_CAP - 1) // votes) + 1)]
+        top = min(_VOTE_CAP - 1, top + m * votes)
+        for v in range(top, 0, -1):  # downwards: row v reads only rows below it
+            total = rows[v]  # j = 0: none of this class kept
+            for j in range(1, min(m, v // votes) + 1):
+                row = rows[v - j * votes]
+                if row:
+                    c = coefficients[j]
+                    total += (row if c == 1 else row * c) << (j * width)
+            rows[v] = total
+    size = width // 8
+    table = {}
+    for v, row in enumerate(rows[: top + 1]):
+        if row:
+            data = row.to_bytes((nodes + 1) * size, "little")
+            table[v] = [
+                int.from_bytes(data[i : i + size], "little") for i in range(0, len(data), size)
+            ]
+    at_least = [
+        comb(nodes, s) - sum(col) for s, col in enumerate(zip(*table.values(), strict=True))
+    ]
+    if any(at_least):
+        table[_VOTE_CAP] = at_least
+    return table
+
+
+def _reachable(classes: list[tuple[int, list[str]]]) -> list[list[int]]:
+    """layers[c][v] for v < _VOTE_CAP: bit s is set when s of the nodes of the classes before
+    class c can hold exactly v votes (layers[0] is the empty choice).  For the witnesses."""
+    layer = [1] + [0] * (_VOTE_CAP - 1)
+    layers = []
+    for votes, names in classes:
+        layers.append(layer)
+        new = [0] * _VOTE_CAP
+        for v, bits in enumerate(layer):
+            if bits:
+                for j in range(len(names) + 1):
+                    if v + j * votes >= _VOTE_CAP:
+                        break
+                    new[v + j * votes] |= bits << j
+        layer = new
+    return layers
 
 
 def _summarise(

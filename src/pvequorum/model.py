@@ -12,9 +12,13 @@ guess: a bad value raises `ModelError` whose message quotes the offending value.
 from __future__ import annotations
 
 import re
+import reprlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from typing import Any, Literal
 
+from pvequorum import limits
 from pvequorum.errors import InputError
 
 Stack = Literal["corosync", "cman"]
@@ -22,8 +26,8 @@ STACKS: tuple[str, ...] = ("corosync", "cman")
 
 # RFC 1123 host name label(s); Proxmox node names are such names.
 _HOSTNAME = re.compile(
-    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+    r"^(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\Z"
 )
 
 QUORUM_KEYS: tuple[str, ...] = (
@@ -45,18 +49,56 @@ class ModelError(InputError):
     """A value that cannot describe a real cluster; the message names the value."""
 
 
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 60
+_SHOW.maxlevel, _SHOW.maxlist, _SHOW.maxdict = 2, 4, 4
+
+
+def show(value: object) -> str:
+    """A short, one-line repr of a value read from a file, for an error message."""
+    return _SHOW.repr(value)
+
+
+def show_keys(keys: Iterable[object]) -> str:
+    """Keys for an error message: their short reprs, sorted, at most five, on one line."""
+    shown = sorted(show(k) for k in keys)
+    more = f" and {len(shown) - 5} more" if len(shown) > 5 else ""
+    return ", ".join(shown[:5]) + more
+
+
 def is_hostname(name: object) -> bool:
     """True for a valid host name (RFC 1123), which is what Proxmox requires of node names."""
     return isinstance(name, str) and bool(_HOSTNAME.match(name))
 
 
-def _check_int(what: str, value: object, minimum: int | None = None) -> None:
-    if value is None:
+def is_nodeid_text(text: object) -> bool:
+    """True for the decimal text of a possible nodeid (ASCII digits, at most MAX_NODEID)."""
+    return (
+        isinstance(text, str)
+        and text.isascii()
+        and text.isdigit()
+        and len(text) <= len(str(limits.MAX_NODEID))
+        and int(text) <= limits.MAX_NODEID
+    )
+
+
+def _check_int(
+    what: str,
+    value: object,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    *,
+    required: bool = False,
+) -> None:
+    """`value` is an int (not a bool) within the bounds; None passes unless `required`."""
+    if value is None and not required:
         return
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ModelError(f"{what} must be an integer, got {value!r}")
+        raise ModelError(f"{what} must be an integer, got {show(value)}")
     if minimum is not None and value < minimum:
         raise ModelError(f"{what} must be >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ModelError(f"{what} must be <= {maximum}, got {value!r}")
 
 
 def _check_flag(what: str, value: object) -> None:
@@ -65,6 +107,31 @@ def _check_flag(what: str, value: object) -> None:
     _check_int(what, value, 0)
     if value not in (0, 1):
         raise ModelError(f"{what} must be 0 or 1, got {value!r}")
+
+
+def _check_count(what: str, count: int) -> None:
+    if count > limits.MAX_NODES:
+        raise ModelError(
+            f"{what}: {count} nodes, more than corosync's limit of {limits.MAX_NODES} "
+            "(PROCESSOR_COUNT_MAX)"
+        )
+
+
+def _check_keys(
+    what: str, data: object, allowed: Iterable[str], required: Iterable[str] = ()
+) -> dict[str, Any]:
+    """`data` is an object (dict) with only `allowed` keys and no null for an optional one
+    (absent is left out, never null); the message names `what`.  A required key's value is
+    left to the type check that names it."""
+    if not isinstance(data, dict):
+        raise ModelError(f"{what} must be an object, got {show(data)}")
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ModelError(f"unknown {what} key(s): {show_keys(unknown)}")
+    for key, value in data.items():
+        if value is None and key not in required:
+            raise ModelError(f"{what}.{key} must not be null (leave the key out instead)")
+    return data
 
 
 @dataclass(frozen=True)
@@ -78,11 +145,11 @@ class Node:
 
     def __post_init__(self) -> None:
         if not is_hostname(self.name):
-            raise ModelError(f"node name {self.name!r} is not a valid host name")
-        _check_int(f"nodeid of {self.name}", self.nodeid, 1)
-        _check_int(f"votes of {self.name}", self.votes, 0)
+            raise ModelError(f"node name {show(self.name)} is not a valid host name")
+        _check_int(f"nodeid of {self.name}", self.nodeid, 1, limits.MAX_NODEID, required=True)
+        _check_int(f"votes of {self.name}", self.votes, 0, limits.MAX_NODE_VOTES)
         if self.address is not None and not isinstance(self.address, str):
-            raise ModelError(f"address of {self.name} must be text, got {self.address!r}")
+            raise ModelError(f"address of {self.name} must be text, got {show(self.address)}")
 
     @property
     def effective_votes(self) -> int:
@@ -106,15 +173,20 @@ class QDevice:
 
     def __post_init__(self) -> None:
         if self.model not in QDEVICE_MODELS:
-            raise ModelError(f"qdevice model {self.model!r} is not one of {QDEVICE_MODELS}")
-        _check_int("qdevice votes", self.votes, 0)
+            raise ModelError(f"qdevice model {show(self.model)} is not one of {QDEVICE_MODELS}")
+        _check_int("qdevice votes", self.votes, 0, limits.MAX_TOTAL_VOTES)
         if self.algorithm not in QDEVICE_ALGORITHMS:
             raise ModelError(
-                f"qdevice algorithm {self.algorithm!r} is not one of {QDEVICE_ALGORITHMS}"
+                f"qdevice algorithm {show(self.algorithm)} is not one of {QDEVICE_ALGORITHMS}"
             )
         tb = self.tie_breaker
-        if tb not in ("lowest", "highest") and not (tb.isdigit() and int(tb) > 0):
-            raise ModelError(f"qdevice tie_breaker {tb!r} is not lowest, highest or a nodeid")
+        if tb not in ("lowest", "highest") and not (is_nodeid_text(tb) and int(tb) > 0):
+            raise ModelError(
+                f"qdevice tie_breaker {show(tb)} is not lowest, highest or a nodeid "
+                f"from 1 to {limits.MAX_NODEID}"
+            )
+        if self.host is not None and not isinstance(self.host, str):
+            raise ModelError(f"qdevice host must be text, got {show(self.host)}")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"model": self.model}
@@ -128,22 +200,18 @@ class QDevice:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> QDevice:
-        if not isinstance(data, dict):
-            raise ModelError(f"quorum.device must be an object, got {data!r}")
-        unknown = set(data) - {"model", "votes", "net"}
-        if unknown:
-            raise ModelError(f"unknown quorum.device key(s): {', '.join(sorted(unknown))}")
-        net = data.get("net", {})
-        if not isinstance(net, dict):
-            raise ModelError(f"quorum.device.net must be an object, got {net!r}")
-        unknown = set(net) - {"algorithm", "tie_breaker", "host"}
-        if unknown:
-            raise ModelError(f"unknown quorum.device.net key(s): {', '.join(sorted(unknown))}")
+        _check_keys("quorum.device", data, ("model", "votes", "net"))
+        net = _check_keys(
+            "quorum.device.net", data.get("net", {}), ("algorithm", "tie_breaker", "host")
+        )
+        tie_breaker = net.get("tie_breaker", "lowest")
+        if isinstance(tie_breaker, int) and not isinstance(tie_breaker, bool):
+            tie_breaker = str(tie_breaker)
         return cls(
             model=data.get("model", "net"),
             votes=data.get("votes"),
             algorithm=net.get("algorithm", "ffsplit"),
-            tie_breaker=str(net.get("tie_breaker", "lowest")),
+            tie_breaker=tie_breaker,
             host=net.get("host"),
         )
 
@@ -162,22 +230,24 @@ class QuorumOptions:
     device: QDevice | None = None
 
     def __post_init__(self) -> None:
-        _check_int("expected_votes", self.expected_votes, 1)
+        _check_int("expected_votes", self.expected_votes, 1, limits.MAX_TOTAL_VOTES)
         for key in ("two_node", "wait_for_all", "last_man_standing", "auto_tie_breaker"):
             _check_flag(key, getattr(self, key))
-        _check_int("last_man_standing_window", self.last_man_standing_window, 1)
+        _check_int("last_man_standing_window", self.last_man_standing_window, 1, limits.MAX_UINT32)
         atb = self.auto_tie_breaker_node
         if atb is not None:
-            ok = isinstance(atb, str) and (
-                atb in ("lowest", "highest") or all(p.isdigit() for p in atb.split())
+            ids = atb.split() if isinstance(atb, str) else []
+            ok = atb in ("lowest", "highest") or (
+                0 < len(ids) <= limits.MAX_NODES and all(map(is_nodeid_text, ids))
             )
-            if not ok or not atb.split():
+            if not ok:
                 raise ModelError(
-                    f"auto_tie_breaker_node {atb!r} must be 'lowest', 'highest' "
-                    "or a space-separated list of node ids"
+                    f"auto_tie_breaker_node {show(atb)} must be 'lowest', 'highest' "
+                    f"or a space-separated list of at most {limits.MAX_NODES} node ids "
+                    f"from 0 to {limits.MAX_NODEID}"
                 )
         if self.device is not None and not isinstance(self.device, QDevice):
-            raise ModelError(f"device must be a QDevice, got {self.device!r}")
+            raise ModelError(f"device must be a QDevice, got {show(self.device)}")
 
     def to_dict(self) -> dict[str, Any]:
         """Only the keys that are present, as in the scenario format."""
@@ -191,15 +261,11 @@ class QuorumOptions:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> QuorumOptions:
-        if not isinstance(data, dict):
-            raise ModelError(f"quorum must be an object, got {data!r}")
-        unknown = set(data) - set(QUORUM_KEYS)
-        if unknown:
-            raise ModelError(f"unknown quorum option(s): {', '.join(sorted(unknown))}")
-        values = dict(data)
+        values = dict(_check_keys("quorum", data, QUORUM_KEYS))
         if values.get("device") is not None:
             values["device"] = QDevice.from_dict(values["device"])
-        if isinstance(values.get("auto_tie_breaker_node"), int):
+        atb = values.get("auto_tie_breaker_node")
+        if isinstance(atb, int) and not isinstance(atb, bool):
             values["auto_tie_breaker_node"] = str(values["auto_tie_breaker_node"])
         return cls(**values)
 
@@ -213,9 +279,9 @@ class Totem:
     consensus: int | None = None
 
     def __post_init__(self) -> None:
-        _check_int("token", self.token, 1)
-        _check_int("token_coefficient", self.token_coefficient, 0)
-        _check_int("consensus", self.consensus, 1)
+        _check_int("token", self.token, 1, limits.MAX_UINT32)
+        _check_int("token_coefficient", self.token_coefficient, 0, limits.MAX_UINT32)
+        _check_int("consensus", self.consensus, 1, limits.MAX_UINT32)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -224,12 +290,7 @@ class Totem:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Totem:
-        if not isinstance(data, dict):
-            raise ModelError(f"totem must be an object, got {data!r}")
-        unknown = set(data) - set(TOTEM_KEYS)
-        if unknown:
-            raise ModelError(f"unknown totem key(s): {', '.join(sorted(unknown))}")
-        return cls(**data)
+        return cls(**_check_keys("totem", data, TOTEM_KEYS))
 
 
 @dataclass(frozen=True)
@@ -245,37 +306,46 @@ class Cluster:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
-            raise ModelError(f"cluster name must be non-empty text, got {self.name!r}")
+            raise ModelError(f"cluster name must be non-empty text, got {show(self.name)}")
         if self.stack not in STACKS:
-            raise ModelError(f"stack {self.stack!r} is not one of {STACKS}")
+            raise ModelError(f"stack {show(self.stack)} is not one of {STACKS}")
         object.__setattr__(self, "nodes", tuple(self.nodes))
         if not self.nodes:
             raise ModelError("a cluster needs at least one node")
+        _check_count("nodes", len(self.nodes))
         seen_names: set[str] = set()
         seen_ids: set[int] = set()
         for node in self.nodes:
             if not isinstance(node, Node):
-                raise ModelError(f"nodes must be Node values, got {node!r}")
+                raise ModelError(f"nodes must be Node values, got {show(node)}")
             if node.name in seen_names:
                 raise ModelError(f"duplicate node name {node.name!r}")
             if node.nodeid in seen_ids:
                 raise ModelError(f"duplicate nodeid {node.nodeid} (node {node.name!r})")
             seen_names.add(node.name)
             seen_ids.add(node.nodeid)
-        _check_int("config_version", self.config_version, 0)
+        _check_int("config_version", self.config_version, 0, limits.MAX_CONFIG_VERSION)
+        device = self.quorum.device
+        qdevice_votes = 0 if device is None or device.votes is None else device.votes
+        total = self.nodelist_votes + qdevice_votes
+        if total > limits.MAX_TOTAL_VOTES:
+            raise ModelError(
+                f"the nodes' and the qdevice's votes add up to {total}, "
+                f"more than the limit of {limits.MAX_TOTAL_VOTES}"
+            )
 
     # --- lookups -------------------------------------------------------------------
     def node(self, name: str) -> Node:
         for node in self.nodes:
             if node.name == name:
                 return node
-        raise ModelError(f"unknown node {name!r}; the cluster has {', '.join(self.names)}")
+        raise ModelError(f"unknown node {show(name)}; the cluster has {', '.join(self.names)}")
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(n.name for n in self.nodes)
 
-    @property
+    @cached_property
     def nodelist_votes(self) -> int:
         """Sum of nodelist votes, absent keys counted as 1 (reference 1.2 step 1)."""
         return sum(n.effective_votes for n in self.nodes)
@@ -303,21 +373,19 @@ class Cluster:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], stack: str = "corosync") -> Cluster:
-        if not isinstance(data, dict):
-            raise ModelError(f"cluster must be an object, got {data!r}")
-        unknown = set(data) - {"name", "nodes", "quorum", "totem", "config_version"}
-        if unknown:
-            raise ModelError(f"unknown cluster key(s): {', '.join(sorted(unknown))}")
+        _check_keys("cluster", data, ("name", "nodes", "quorum", "totem", "config_version"))
         raw_nodes = data.get("nodes")
         if not isinstance(raw_nodes, list):
-            raise ModelError(f"cluster.nodes must be a list, got {raw_nodes!r}")
+            raise ModelError(f"cluster.nodes must be a list, got {show(raw_nodes)}")
+        _check_count("cluster.nodes", len(raw_nodes))
         nodes = []
         for i, raw in enumerate(raw_nodes):
-            if not isinstance(raw, dict):
-                raise ModelError(f"cluster.nodes[{i}] must be an object, got {raw!r}")
-            unknown = set(raw) - {"name", "nodeid", "votes", "address"}
-            if unknown:
-                raise ModelError(f"cluster.nodes[{i}]: unknown key(s) {', '.join(sorted(unknown))}")
+            _check_keys(
+                f"cluster.nodes[{i}]",
+                raw,
+                ("name", "nodeid", "votes", "address"),
+                ("name", "nodeid"),
+            )
             if "name" not in raw or "nodeid" not in raw:
                 raise ModelError(f"cluster.nodes[{i}] needs 'name' and 'nodeid'")
             nodes.append(Node(raw["name"], raw["nodeid"], raw.get("votes"), raw.get("address")))

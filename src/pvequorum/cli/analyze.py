@@ -10,7 +10,7 @@ from pvequorum.errors import InputError
 from pvequorum.scenario import load_scenario
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "analyze",
         help="which node failures the cluster of a scenario survives",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from pvequorum import limits
+from pvequorum.errors import InputError
 from pvequorum.examples import example_path
-from pvequorum.scenario import Scenario, dump_json, load_scenario
+from pvequorum.scenario import MEMBERSHIP_KINDS, Scenario, dump_json, load_scenario
 from pvequorum.simulator import run_scenario
 
 # "/etc/pve": pmxcfs is writable exactly while the node is quorate (reference 6).
@@ -23,11 +25,11 @@ COLUMNS = (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "simulate",
         help="run a scenario on the simulator",
-        description="Run a scenario (shared/scenario-format.md) through the votequorum "
+        description="Run a scenario (docs/scenario-format.md) through the votequorum "
         "simulator and print one row per running node at every observe step.",
     )
     p.add_argument(
@@ -91,9 +93,25 @@ def _describe(step: dict[str, Any]) -> str:
     return kind
 
 
+def check_work(scenario: Scenario, source: str) -> None:
+    """Refuse, before running it, a scenario too large to simulate (limits.MAX_SIMULATION_WORK)."""
+    nodes = len(scenario.cluster.nodes)
+    membership = sum(step.kind in MEMBERSHIP_KINDS for step in scenario.steps)
+    work = limits.simulation_work(nodes, membership, len(scenario.steps))
+    if work > limits.MAX_SIMULATION_WORK:
+        raise InputError(
+            f"too large to simulate: {nodes} nodes and {len(scenario.steps)} steps "
+            f"({membership} changing the membership) need {work:,} units of work, more than "
+            f"the limit of {limits.MAX_SIMULATION_WORK:,} (a step costs "
+            f"{limits.SIMULATION_STEP_WEIGHT} * nodes**2, a membership step nodes**3 more)",
+            source,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     path = args.file or example_path("two-node-maintenance.json")
     scenario = load_scenario(path)
+    check_work(scenario, str(path))
     observations = run_scenario(scenario)
     print(dump_json(observations) if args.json else format_table(scenario, observations), end="")
     if not args.json:
