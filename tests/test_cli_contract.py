@@ -193,3 +193,21 @@ def test_a_full_disk_is_one_line_not_a_traceback() -> None:
         )
     assert result.returncode == ExitStatus.BAD_INPUT
     assert result.stderr == "pvequorum: cannot write the output: No space left on device\n"
+
+
+def test_errors_stay_on_one_line_and_a_closed_stdout_is_reported(tmp_path: Path) -> None:
+    bad = tmp_path / "bad\nname.conf"
+    bad.write_text("x")
+    result = _cli("config", "check", str(bad))
+    assert result.returncode == ExitStatus.BAD_INPUT
+    assert result.stderr.count("\n") == 1 and "bad\\nname.conf" in result.stderr
+    closed = subprocess.run(
+        [sys.executable, "-m", "pvequorum", "simulate"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: __import__("os").close(1),
+    )
+    assert closed.returncode == ExitStatus.BAD_INPUT
+    assert closed.stderr == "pvequorum: cannot write the output: stdout is closed\n"

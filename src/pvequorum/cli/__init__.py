@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -27,6 +28,11 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
 )
 
 EXIT_USAGE = ExitStatus.BAD_INPUT
+
+
+def one_line(text: str) -> str:
+    """An error as one line: control characters from file names or values shown escaped."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group(0))[1:-1], text)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,15 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        print("pvequorum: cannot write the output: stdout is closed", file=sys.stderr)
+        return EXIT_USAGE
     try:
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # a full disk or closed pipe shows here, not at interpreter exit
         return status
-    except InputError as exc:
-        print(f"pvequorum: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except PrerequisiteError as exc:
-        print(f"pvequorum: {exc}", file=sys.stderr)
+    except (InputError, PrerequisiteError) as exc:
+        print(f"pvequorum: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("pvequorum: interrupted", file=sys.stderr)
