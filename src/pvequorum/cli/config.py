@@ -4,7 +4,9 @@
 `edit` prints the unified diff; with `-o OUT` it writes OUT atomically and keeps `OUT.bak`
 (through a symlink to the file it names; a device, FIFO or directory is refused).
 The input file is only ever read (unless it is also the `-o` target).  Bad input of any
-kind is one line on stderr with file, line and problem, exit 2 (`InputError`).
+kind is one line on stderr with file, line and problem, exit 2 (`InputError`).  Output
+that holds bytes of the file which are not UTF-8 (kept as surrogate escapes) is written
+with those bytes escaped when the output's encoding cannot take them.
 """
 
 from __future__ import annotations
@@ -14,10 +16,25 @@ import json
 import sys
 from typing import Any
 
-from pvequorum.conf import edits, load_config, parse_document, read_text, validate
+from pvequorum.conf import edits, load_text, parse_document, read_text, validate
 from pvequorum.conf.atomic import target_of, write_atomic
-from pvequorum.conf.corosync import CorosyncConf, parse_int
+from pvequorum.conf.corosync import CorosyncConf
+from pvequorum.conf.cvalues import ascii_uint, printable
 from pvequorum.errors import InputError
+
+UINT32_MAX = 2**32 - 1  # corosync keeps votes and expected_votes as uint32
+
+
+def _say(text: str = "", end: str = "\n") -> None:
+    """print(), but a character the output cannot encode (a byte of the file that is not
+    UTF-8, kept as a surrogate escape) is written as a backslash escape, not a traceback."""
+    try:
+        sys.stdout.write(text + end)
+    except UnicodeEncodeError:
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        safe = (text + end).encode(encoding, "backslashreplace").decode(encoding, "replace")
+        sys.stdout.write(safe)
+
 
 ACTIONS = (
     "two_node",
@@ -95,10 +112,10 @@ def run_check(args: argparse.Namespace) -> int:
         count = len(doc.all("clusternode"))
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
-    print(f"{args.file}: {kind}, {count} nodes, {errors} errors, {warnings} warnings")
+    _say(f"{args.file}: {kind}, {count} nodes, {errors} errors, {warnings} warnings")
     for finding in findings:
         where = f"{args.file}:{finding.line or '-'}"
-        print(f"{where}: {finding.severity} {finding.code}: {finding.message}")
+        _say(f"{where}: {finding.severity} {finding.code}: {finding.message}")
     status = 1 if errors else 0
     if args.with_corosync:
         status = max(status, _check_with_corosync(text, kind, args.file))
@@ -117,37 +134,37 @@ def _check_with_corosync(text: str, kind: str, path: str) -> int:
         ) from None
     result = check_with_corosync(text)
     verdict = "accepted" if result.ok else f"REFUSED at {result.stage} (exit {result.exit_code})"
-    print(f"{path}: real corosync: {verdict}" + (f": {result.message}" if result.message else ""))
+    _say(f"{path}: real corosync: {verdict}" + (f": {result.message}" if result.message else ""))
     return 0 if result.ok else 1
 
 
 # --- show ----------------------------------------------------------------------------------
 def run_show(args: argparse.Namespace) -> int:
-    loaded = load_config(read_text(args.file), args.file)
+    loaded = load_text(read_text(args.file), args.file)  # the text, never taken for a path
     view: dict[str, Any] = loaded.view.to_dict()
     if args.json:
-        print(json.dumps(view, indent=2, sort_keys=False))
+        _say(json.dumps(view, indent=2, sort_keys=False))
         return 0
     cluster = loaded.cluster
-    print(
+    _say(
         f"{args.file}: {loaded.kind} config of cluster {cluster.name!r}, "
         f"config_version {cluster.config_version}"
     )
     for node in cluster.nodes:
         votes = node.votes if node.votes is not None else "absent (counts 1)"
         address = f", address {node.address}" if node.address else ""
-        print(f"  node {node.name}: nodeid {node.nodeid}, votes {votes}{address}")
+        _say(f"  node {node.name}: nodeid {node.nodeid}, votes {votes}{address}")
     quorum = cluster.quorum.to_dict()
-    print(f"  quorum: {json.dumps(quorum) if quorum else 'no options (defaults)'}")
+    _say(f"  quorum: {json.dumps(quorum) if quorum else 'no options (defaults)'}")
     totem = cluster.totem.to_dict()
     if totem:
-        print(f"  totem: {json.dumps(totem)}")
+        _say(f"  totem: {json.dumps(totem)}")
     for link in view.get("links", []):
-        print(f"  link {link['linknumber']}: {json.dumps(link['addresses'])}")
+        _say(f"  link {link['linknumber']}: {json.dumps(link['addresses'])}")
     if view.get("cman"):
-        print(f"  cman: {json.dumps(view['cman'])}")
+        _say(f"  cman: {json.dumps(view['cman'])}")
     for device in view.get("fence_devices", []):
-        print(f"  fence device: {json.dumps(device)}")
+        _say(f"  fence device: {json.dumps(device)}")
     return 0
 
 
@@ -166,9 +183,14 @@ def _action(args: argparse.Namespace) -> str:
 
 
 def _int_option(option: str, value: str, minimum: int) -> int:
-    number = parse_int(value.strip()) if value.strip() else None
-    if number is None or number < minimum:
-        raise InputError(f"{option} takes an integer >= {minimum}, got {value!r}")
+    """ASCII digits (blanks around allowed) from `minimum` to UINT32_MAX; the length is
+    checked before any conversion, so a huge argument costs nothing."""
+    number = ascii_uint(value.strip(" \t"))
+    if number is None or not minimum <= number <= UINT32_MAX:
+        raise InputError(
+            f"{option} takes an integer from {minimum} to {UINT32_MAX}, "
+            f"got '{printable(value, 40)}'"
+        )
     return number
 
 
@@ -180,7 +202,7 @@ def _edit(args: argparse.Namespace, text: str) -> edits.EditResult:
     if action == "votes":
         node, sep, value = args.votes.partition("=")
         if not sep or not node:
-            raise InputError(f"--votes takes NODE=N, got {args.votes!r}")
+            raise InputError(f"--votes takes NODE=N, got '{printable(args.votes, 40)}'")
         return edits.set_votes(text, node, _int_option("--votes", value, 0), **kw)
     if action == "expected_votes":
         value = _int_option("--expected-votes", args.expected_votes, 1)
@@ -207,18 +229,18 @@ def run_edit(args: argparse.Namespace) -> int:
     result = edits.restyle(_edit(args, text), args.style, args.file)
     if args.output:
         _writable(args.output)  # a device, FIFO or directory fails before the diff is printed
-    sys.stdout.write(result.diff)
+    _say(result.diff, end="")
     for note in result.notes:
-        print(f"# note: {note}")
+        _say(f"# note: {note}")
     for finding in result.findings:
         if finding.severity != "note" or finding.code == "CQ302":
-            print(f"# {finding}")
+            _say(f"# {finding}")
     if args.output:
         try:
             backup = write_atomic(args.output, result.new_text)
         except OSError as exc:
             raise InputError(f"cannot write: {exc.strerror or exc}", args.output) from None
-        print(f"# wrote {args.output}" + (f" (previous kept as {backup})" if backup else ""))
+        _say(f"# wrote {args.output}" + (f" (previous kept as {backup})" if backup else ""))
     return 0
 
 

@@ -8,6 +8,8 @@ document with its `Cluster` view.  Edits live in `conf.edits`, findings in
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from pvequorum.conf import clusterconf, corosync
 from pvequorum.conf.corosync import ConfigParseError
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
+from pvequorum.textio import MAX_INPUT_BYTES
 
 __all__ = [
     "ConfigParseError",
@@ -24,6 +27,7 @@ __all__ = [
     "kind_of",
     "load_config",
     "load_config_file",
+    "load_text",
     "parse_config",
     "parse_document",
     "read_text",
@@ -47,13 +51,40 @@ class LoadedConfig:
         return iter((self.kind, self.document, self.cluster))
 
 
-def read_text(path: str | Path) -> str:
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_text(path: str | Path, limit: int = MAX_INPUT_BYTES) -> str:
     """A config file's text, byte-exact (CRLF kept; bytes that are not UTF-8 are kept as
-    surrogate escapes, since corosync itself does not care about the encoding)."""
+    surrogate escapes, since corosync itself does not care about the encoding).
+
+    Bounded like `textio.read_input`: only a regular file is read (opened non-blocking, so
+    a FIFO cannot hang us; a device such as /dev/zero, a directory or a socket is refused),
+    and at most `limit` bytes (4 MiB, far above any real config).  A NUL byte is a
+    `ConfigParseError` naming its line and column."""
     try:
-        data = Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            mode = os.fstat(fd).st_mode
+            data = None
+            if stat.S_ISREG(mode):
+                with os.fdopen(fd, "rb", closefd=False) as handle:
+                    data = handle.read(limit + 1)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    if data is None:
+        kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+        raise InputError(f"cannot read: not a regular file ({kind})", str(path))
+    if len(data) > limit:
+        raise InputError(f"cannot read: larger than {limit} bytes, not a config file", str(path))
     if b"\x00" in data:
         before = data[: data.index(b"\x00")]
         line = before.count(b"\n") + 1
@@ -84,12 +115,12 @@ def parse_document(text: str, source: str = "<config>") -> Document:
 def _looks_like_path(value: str | Path) -> bool:
     if isinstance(value, Path):
         return True
-    return (
-        bool(value)
-        and "\n" not in value
-        and not value.lstrip().startswith("<")
-        and ("{" not in value and Path(value).exists())
-    )
+    if not value or "\n" in value or value.lstrip().startswith("<") or "{" in value:
+        return False
+    try:
+        return Path(value).exists()
+    except (OSError, ValueError):  # a name too long for a path, a NUL byte: text, not a path
+        return False
 
 
 def load_config(path_or_text: str | Path, source: str | None = None) -> LoadedConfig:
@@ -98,11 +129,12 @@ def load_config(path_or_text: str | Path, source: str | None = None) -> LoadedCo
     Returns `LoadedConfig`, which unpacks as `(kind, document, cluster)`.
     """
     if _looks_like_path(path_or_text):
-        source = source or str(path_or_text)
-        text = read_text(path_or_text)
-    else:
-        text = str(path_or_text)
-        source = source or "<config>"
+        return load_text(read_text(path_or_text), source or str(path_or_text))
+    return load_text(str(path_or_text), source or "<config>")
+
+
+def load_text(text: str, source: str = "<config>") -> LoadedConfig:
+    """Parse config text (never taken for a file name, unlike `load_config`)."""
     doc = parse_document(text, source)
     if isinstance(doc, clusterconf.ClusterConf):
         cview = clusterconf.view(doc)

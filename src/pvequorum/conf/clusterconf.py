@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pvequorum.conf.corosync import ConfigParseError
+from pvequorum.conf.cvalues import MAX_INT_DIGITS, ascii_uint, is_ascii_int, parse_int, printable
 from pvequorum.conf.xmltok import Element, Position, Token, tokenize
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, ModelError, Node, QDevice, QuorumOptions, Totem
@@ -89,20 +90,40 @@ class ClusterConfView:
         return out
 
 
+XML_SPACE = " \t\r\n"  # XML white space: what may surround a number (not Unicode blanks)
+
+
 def _int(doc: ClusterConf, element: Element, name: str) -> int | None:
+    """An integer attribute: an optional sign and ASCII digits, blanks around allowed.
+
+    More than MAX_INT_DIGITS significant digits is out of range for any C integer cman
+    reads, and refused as such (without converting it)."""
     value = element.get(name)
     if value is None:
         return None
-    text = value.strip()
-    if not text.lstrip("+-").isdigit() or not text.isascii():
+    text = value.strip(XML_SPACE)
+    number = parse_int(text) if is_ascii_int(text) else None
+    if number is None:
         attr = element.tag.attr(name)
         offset = attr.value_start if attr else element.tag.start
+        problem = (
+            f"is out of range (more than {MAX_INT_DIGITS} digits)"
+            if is_ascii_int(text)
+            else "must be an integer"
+        )
         raise ConfigParseError(
-            f"<{element.name} {name}> must be an integer, got {value!r}",
+            f"<{element.name} {name}> {problem}, got '{printable(value, 40)}'",
             doc.source,
             *doc._position(offset),
         )
-    return int(text)
+    return number
+
+
+def positive_version(value: str | None) -> int | None:
+    """`<cluster config_version>` when it is a positive integer in ASCII digits, else None
+    (None too beyond MAX_INT_DIGITS digits: no C type holds it)."""
+    number = ascii_uint((value or "").strip(XML_SPACE))
+    return number if number else None
 
 
 def view(doc: ClusterConf) -> ClusterConfView:
@@ -285,9 +306,7 @@ def canonical(doc: ClusterConf) -> str:
 
     It needs a positive `config_version` (`cluster_conf_version()` dies otherwise).
     """
-    version = doc.root.get("config_version")
-    digits = (version or "").strip()
-    if not digits.isdigit() or int(digits) <= 0:
+    if positive_version(doc.root.get("config_version")) is None:
         raise InputError("no cluster config - unable to read version", doc.source)
     out = ['<?xml version="1.0"?>\n']
     _write(doc.root, "", out)

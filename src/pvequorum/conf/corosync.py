@@ -26,6 +26,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pvequorum.conf.cvalues import (
+    MAX_INT_DIGITS,
+    ascii_uint,
+    one_line,
+    parse_uint64,
+    printable,
+    strtol,
+)
+from pvequorum.conf.cvalues import parse_int as parse_int  # part of this module's interface
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, ModelError, Node, QDevice, QuorumOptions, Totem
 
@@ -34,16 +43,19 @@ KEYNAME_MAXLEN = 255  # ICMAP_KEYNAME_MAXLEN: a full dotted path must stay short
 
 
 class ConfigParseError(InputError):
-    """Text corosync (or cman) would refuse; carries the 1-based line and column."""
+    """Text corosync (or cman) would refuse; carries the 1-based line and column.
+
+    What the message quotes from the file is escaped where it is not printable (control
+    characters, bytes that are not UTF-8), so that the error is always one line."""
 
     def __init__(self, message: str, source: str, line: int, column: int = 1) -> None:
         self.line = line
         self.column = column
         self.source = source
-        super().__init__(message, f"{source}: line {line}, column {column}")
+        super().__init__(one_line(message), f"{source}: line {line}, column {column}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One physical line: text without its ending, the ending, and what coroparse saw."""
 
@@ -107,6 +119,14 @@ def _nbytes(text: str) -> int:
     return len(text.encode("utf-8", "surrogateescape"))
 
 
+def _longer(path: str, name: str) -> bool:
+    """`strlen(path) + strlen(name) + 1 >= ICMAP_KEYNAME_MAXLEN`, in bytes as C counts them
+    (a character is at most 4 bytes in UTF-8: short names need no encoding)."""
+    if len(path) * 4 + len(name) * 4 + 1 < KEYNAME_MAXLEN:
+        return False
+    return _nbytes(path) + _nbytes(name) + 1 >= KEYNAME_MAXLEN
+
+
 def split_lines(text: str) -> list[tuple[str, str]]:
     """Physical lines as (text, ending); only `\\n` ends a line, as with `fgets()`."""
     out: list[tuple[str, str]] = []
@@ -145,7 +165,7 @@ def _classify(line: Line, path: str, depth: int, source: str, number: int) -> No
             raise ConfigParseError(
                 "Extra characters after opening bracket '{'", source, number, loc + 1
             )
-        if _nbytes(path) + _nbytes(name) + 1 >= KEYNAME_MAXLEN:
+        if _longer(path, name):
             raise ConfigParseError(
                 "Start of section makes total cmap path too long", source, number, first
             )
@@ -155,7 +175,7 @@ def _classify(line: Line, path: str, depth: int, source: str, number: int) -> No
     if colon >= 0:
         loc = _after(text, colon)
         key = _remove_whitespace(text[: loc - 1], True)
-        if _nbytes(path) + _nbytes(key) + 1 >= KEYNAME_MAXLEN:
+        if _longer(path, key):
             raise ConfigParseError("New key makes total cmap path too long", source, number, first)
         line.kind, line.name, line.value = "item", key, _remove_whitespace(text[loc:], False)
         return
@@ -186,10 +206,12 @@ class CorosyncConf:
 
     # --- navigation ------------------------------------------------------------------------
     def walk(self, section: Section | None = None) -> Iterator[Section]:
-        """Every section, depth first, in file order."""
-        for sub in (section or self.root).sections:
+        """Every section, depth first, in file order (iterative: depth costs no stack)."""
+        pending = list(reversed((section or self.root).sections))
+        while pending:
+            sub = pending.pop()
             yield sub
-            yield from self.walk(sub)
+            pending.extend(reversed(sub.sections))
 
     def sections(self, path: str) -> list[Section]:
         """All sections at a dotted path (corosync merges repeated sections by path)."""
@@ -258,7 +280,8 @@ def parse(text: str, source: str = "corosync.conf") -> CorosyncConf:
     root = Section("", None, None, "")
     stack = [root]
     for number, (raw, eol) in enumerate(split_lines(text), start=1):
-        if _nbytes(raw) + (1 if eol == "\r" or eol == "\r\n" else 0) > MAX_LINE_BYTES:
+        cr = 1 if eol == "\r" or eol == "\r\n" else 0
+        if len(raw) * 4 + cr > MAX_LINE_BYTES and _nbytes(raw) + cr > MAX_LINE_BYTES:
             raise ConfigParseError("Line too long", source, number, MAX_LINE_BYTES + 1)
         line = Line(raw, eol)
         _classify(line, stack[-1].path, len(stack) - 1, source, number)
@@ -277,7 +300,8 @@ def parse(text: str, source: str = "corosync.conf") -> CorosyncConf:
     if len(stack) > 1:
         opened = stack[-1]
         raise ConfigParseError(
-            f"Missing closing brace for section '{opened.path}' (the file ends inside it)",
+            f"Missing closing brace for section '{printable(opened.path)}' (the file ends "
+            "inside it)",
             source,
             opened.line,
             len(lines[opened.open or 0].indent) + 1,
@@ -374,14 +398,37 @@ ENUM_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "system.qb_ipc_type": (("native", "shm", "socket"), "Invalid system.qb_ipc_type"),
 }
-_INTEGER = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")  # strtoll() with nothing left over
+FORMATTED_ERROR_MAX = 256  # `static char formated_err[256]` in main_config_parser_cb()
 
 
-def parse_int(value: str) -> int | None:
-    """`strtoll(value, &end, 10)` that must consume everything; None when it does not."""
-    if not _INTEGER.fullmatch(value):
+def _range_problem(path: str, value: str, low: int, high: int) -> str | None:
+    """corosync's message for an integer key's value, None when it takes the value.
+
+    `totem.config_version` is read with `strtoull` (a sign is taken and wraps, so "-1" is
+    2**64 - 1); corosync 3.1.7 aborts on a value it cannot read there (its error path
+    asserts on the uint64 type: exit 134).  Every other key goes through `strtoll` and the
+    range of its C type.  Too long a message is "Can't format parser error message", as
+    corosync prints it (its buffer holds 256 bytes)."""
+    if path == "totem.config_version":
+        if parse_uint64(value) is not None:
+            return None
+        return (
+            f'Value of key "{path}" is not an unsigned 64-bit integer ("{printable(value)}"): '
+            "corosync 3.1.7 aborts (Assertion `safe_atoq_range(val_type, &min_val, &max_val) "
+            "== 0' failed, coroparse.c)"
+        )
+    number = parse_int(value)
+    if number is not None and low <= number <= high:
         return None
-    return int(value.strip(" \t\n\v\f\r"))
+    expected = f'Value of key "{path}" is expected to be integer in range ({low}..{high}), but '
+    if len(f'{expected}"{value}" was given'.encode("utf-8", "surrogateescape")) >= (
+        FORMATTED_ERROR_MAX
+    ):
+        return (
+            f'Can\'t format parser error message (the value of key "{path}" is not an '
+            f'integer in range ({low}..{high}): "{printable(value, 40)}")'
+        )
+    return f'{expected}"{printable(value)}" was given'
 
 
 def value_problems(doc: CorosyncConf) -> list[tuple[int, str]]:
@@ -392,16 +439,9 @@ def value_problems(doc: CorosyncConf) -> list[tuple[int, str]]:
             line = doc.lines[index]
             path = f"{section.path}.{line.name}" if section.path else line.name
             if path in INT_KEYS:
-                low, high = INT_KEYS[path]
-                number = parse_int(line.value)
-                if number is None or not low <= number <= high:
-                    problems.append(
-                        (
-                            index + 1,
-                            f'Value of key "{path}" is expected to be integer in range '
-                            f'({low}..{high}), but "{line.value}" was given',
-                        )
-                    )
+                problem = _range_problem(path, line.value, *INT_KEYS[path])
+                if problem is not None:
+                    problems.append((index + 1, problem))
             elif path in ENUM_KEYS and line.value not in ENUM_KEYS[path][0]:
                 problems.append((index + 1, ENUM_KEYS[path][1]))
             elif section.path == "uidgid" and line.name not in ("uid", "gid"):
@@ -445,8 +485,16 @@ def _int(doc: CorosyncConf, key: str, entry: tuple[str, int]) -> int:
     value, line = entry
     number = parse_int(value)
     if number is None:
-        raise ConfigParseError(f"{key} must be an integer, got {value!r}", doc.source, line)
+        shown = printable(value, 40)
+        if _SIGNED_DIGITS.fullmatch(value):
+            problem = f"{key} '{shown}' is out of range (more than {MAX_INT_DIGITS} digits)"
+        else:
+            problem = f"{key} must be an integer, got '{shown}'"
+        raise ConfigParseError(problem, doc.source, line)
     return number
+
+
+_SIGNED_DIGITS = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")
 
 
 def _flag(doc: CorosyncConf, key: str, entry: tuple[str, int]) -> int:
@@ -489,11 +537,32 @@ def _device(doc: CorosyncConf) -> QDevice | None:
             model=values["model"][0],
             votes=votes,
             algorithm=net.get("algorithm", ("ffsplit", 0))[0],
-            tie_breaker=net.get("tie_breaker", ("lowest", 0))[0],
+            tie_breaker=_tie_breaker(doc, net.get("tie_breaker")),
             host=net.get("host", (None, 0))[0],
         )
     except ModelError as exc:
         raise ConfigParseError(exc.problem, doc.source, line) from None
+
+
+def _tie_breaker(doc: CorosyncConf, entry: tuple[str, int] | None) -> str:
+    """`quorum.device.net.tie_breaker` as corosync-qdevice reads it: lowest, highest, or a
+    node id `utils_strtonum(str, 1, UINT32_MAX)` takes (strtoll, the whole value); the id
+    comes back in plain digits.  Anything else stops corosync-qdevice from starting."""
+    if entry is None:
+        return "lowest"
+    value, line = entry
+    if value in ("lowest", "highest"):
+        return value
+    number = parse_int(value)
+    if number is None or not 1 <= number <= 2**32 - 1:
+        raise ConfigParseError(
+            f"quorum.device.net.tie_breaker must be lowest, highest or a node id from 1 to "
+            f"{2**32 - 1}, got '{printable(value, 40)}' (corosync-qdevice refuses to start: "
+            "'tie_breaker must be lowest|highest|valid_node_id')",
+            doc.source,
+            line,
+        )
+    return str(number)
 
 
 def _quorum(doc: CorosyncConf) -> QuorumOptions:
@@ -525,20 +594,24 @@ def _quorum(doc: CorosyncConf) -> QuorumOptions:
 
 def atb_node_as_corosync_reads_it(value: str) -> str | None:
     """`parse_atb_string()`: "lowest", "highest", the node ids `strtol` reads until the first
-    zero or non-number (so "1 3 x" is "1 3"), or None when corosync finds nothing valid."""
+    zero or non-number (so "1 3 x" is "1 3"), or None when corosync finds nothing valid.
+
+    Each id is what corosync stores: `strtol` clamps a number beyond `long` to LONG_MAX,
+    and the array is `unsigned int`, so an id keeps its low 32 bits; the list stops at
+    PROCESSOR_COUNT_MAX ids (the array holds no more)."""
     if value in ("lowest", "highest"):
         return value
     ids: list[str] = []
-    rest = value
-    while True:
-        match = re.match(r"[ \t\n\v\f\r]*([+-]?[0-9]+)", rest)
-        if match is None or int(match.group(1)) == 0:
+    pos = 0
+    while len(ids) < PROCESSOR_COUNT_MAX:
+        number, pos = strtol(value, pos)
+        if number <= 0:
             break
-        if int(match.group(1)) < 0:
-            break
-        ids.append(str(int(match.group(1))))
-        rest = rest[match.end() :]
+        ids.append(str(number % 2**32))
     return " ".join(ids) or None
+
+
+PROCESSOR_COUNT_MAX = 384  # include/corosync/totem/totem.h: the most nodes corosync has
 
 
 def _links(doc: CorosyncConf, nodes: list[Node]) -> tuple[Link, ...]:
@@ -553,9 +626,10 @@ def _links(doc: CorosyncConf, nodes: list[Node]) -> tuple[Link, ...]:
     addresses: dict[int, list[tuple[str, str]]] = {}
     for node, section in zip(nodes, doc.sections("nodelist.node"), strict=False):
         for key, (value, _) in doc.values(section).items():
-            match = re.fullmatch(r"ring(\d+)_addr", key)
-            if match:
-                addresses.setdefault(int(match.group(1)), []).append((node.name, value))
+            match = re.fullmatch(r"ring([0-9]+)_addr", key)  # ASCII digits, as sscanf %u reads
+            number = ascii_uint(match.group(1)) if match else None
+            if number is not None:
+                addresses.setdefault(number, []).append((node.name, value))
     return tuple(
         Link(n, options.get(n, ()), tuple(addresses.get(n, ())))
         for n in sorted(set(options) | set(addresses))

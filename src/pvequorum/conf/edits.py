@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from pvequorum.conf import clusterconf, corosync, validate
 from pvequorum.conf.clusterconf import ClusterConf
-from pvequorum.conf.corosync import CorosyncConf, Line, Section
-from pvequorum.conf.xmltok import Element
+from pvequorum.conf.corosync import ConfigParseError, CorosyncConf, Line, Section
+from pvequorum.conf.cvalues import is_ascii_int, parse_uint64, printable
+from pvequorum.conf.xmltok import Element, Position
 from pvequorum.errors import InputError
 from pvequorum.model import is_hostname
 
@@ -82,13 +83,14 @@ def _finish_cman(
     old: str, new: str, source: str, force: bool, notes: tuple[str, ...] = ()
 ) -> EditResult:
     """Bump `<cluster config_version>` of the edited text, then validate it."""
-    return _finish(old, _bump_cman(new, source), "cman", source, force, notes)
+    return _finish(old, _bump_cman(new, source, original=old), "cman", source, force, notes)
 
 
 def _finish_corosync(
     old: str, doc: CorosyncConf, source: str, force: bool, notes: tuple[str, ...] = ()
 ) -> EditResult:
     """Bump `totem.config_version` of the edited document, then validate it."""
+    _refuse_huge_version(old, doc.get("totem.config_version"), "corosync", source)
     return _finish(old, _bump(doc).dump(), "corosync", source, force, notes)
 
 
@@ -186,16 +188,18 @@ def set_key(doc: CorosyncConf, path: str, key: str, value: str) -> CorosyncConf:
     return _splice(doc, at, at, [f"{child_indent(doc, section)}{key}: {value}"])
 
 
+def _without_lines(doc: CorosyncConf, drop: set[int]) -> CorosyncConf:
+    """The document without the lines at the indices in `drop`: one pass, one re-parse."""
+    if not drop:
+        return doc
+    kept = "".join(line.text + line.eol for i, line in enumerate(doc.lines) if i not in drop)
+    return corosync.parse(kept, doc.source)
+
+
 def remove_key(doc: CorosyncConf, path: str, key: str) -> CorosyncConf:
     """Remove every `key:` line of the sections at `path` (corosync merges them)."""
-    while True:
-        for section in doc.sections(path):
-            index = doc.item(section, key)
-            if index is not None:
-                doc = _splice(doc, index, index + 1, [])
-                break
-        else:
-            return doc
+    drop = {i for s in doc.sections(path) for i in s.items if doc.lines[i].name == key}
+    return _without_lines(doc, drop)
 
 
 def _remove_block(doc: CorosyncConf, section: Section) -> CorosyncConf:
@@ -209,6 +213,31 @@ def _bump(doc: CorosyncConf, version: int | None = None) -> CorosyncConf:
     return set_key(doc, "totem", "config_version", str(new))
 
 
+def _refuse_huge_version(old: str, version: str | None, stack: str, source: str) -> None:
+    """A config_version beyond the uint64 corosync (and pmxcfs) keep cannot be incremented:
+    restarting at 1 would be a lower version, which pmxcfs never distributes (4.3).
+
+    `version` is the value before the bump (edits never change it otherwise); only when it
+    is refused is the original text parsed again, for the line to name."""
+    text = (version or "").strip(" \t\n\v\f\r")
+    if not is_ascii_int(text) or parse_uint64(text) is not None:
+        return
+    line, column = 1, 1
+    if stack == "cman":
+        attr = clusterconf.parse(old, source).root.tag.attr("config_version")
+        if attr is not None:
+            line, column = Position(old)(attr.value_start)
+    else:
+        line = corosync.parse(old, source).line_of("totem.config_version") or 1
+    raise ConfigParseError(
+        f"config_version '{printable(text, 40)}' is beyond {2**64 - 1} (the uint64 corosync "
+        "and pmxcfs keep): it cannot be incremented",
+        source,
+        line,
+        column,
+    )
+
+
 def _node_section(doc: CorosyncConf, name: str) -> Section:
     names = []
     for section in doc.sections("nodelist.node"):
@@ -219,12 +248,18 @@ def _node_section(doc: CorosyncConf, name: str) -> Section:
         names.append(node_name)
     nodelist = doc.find("nodelist")
     where = f"{doc.source}: line {nodelist.line}" if nodelist else doc.source
-    raise InputError(f"unknown node {name!r}; the nodelist has {', '.join(names) or 'none'}", where)
+    known = ", ".join(printable(n, 40) for n in names[:10]) or "none"
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    raise InputError(f"unknown node '{printable(name, 40)}'; the nodelist has {known}{more}", where)
 
 
 # --- cluster.conf helpers ------------------------------------------------------------------
-def _bump_cman(text: str, source: str, version: int | None = None) -> str:
+def _bump_cman(
+    text: str, source: str, version: int | None = None, original: str | None = None
+) -> str:
     doc = clusterconf.parse(text, source)
+    if version is None:
+        _refuse_huge_version(original or text, doc.root.get("config_version"), "cman", source)
     current = corosync.parse_int(doc.root.get("config_version") or "")
     value = version if version is not None else (current + 1 if current and current > 0 else 1)
     return clusterconf.set_attribute(doc, doc.root, "config_version", str(value))
@@ -235,9 +270,10 @@ def _clusternode(doc: ClusterConf, name: str) -> Element:
     for element in nodes:
         if element.get("name") == name:
             return element
-    names = ", ".join(e.get("name") or "?" for e in nodes) or "none"
+    names = ", ".join(printable(e.get("name") or "?", 40) for e in nodes[:10]) or "none"
+    names += f" and {len(nodes) - 10} more" if len(nodes) > 10 else ""
     raise InputError(
-        f"unknown node {name!r}; <clusternodes> has {names}",
+        f"unknown node '{printable(name, 40)}'; <clusternodes> has {names}",
         f"{doc.source}: line {doc.line_of(nodes[0]) if nodes else 1}",
     )
 
@@ -506,9 +542,11 @@ def remove_qdevice(
     devices = doc.sections("quorum.device")
     if not devices:
         raise InputError("no QDevice configured (no quorum.device section)", source)
-    for _ in devices:
-        doc = _remove_block(doc, doc.sections("quorum.device")[0])
-    return _finish_corosync(text, doc, source, force)
+    drop: set[int] = set()
+    for device in devices:
+        assert device.open is not None and device.close is not None
+        drop.update(range(device.open, device.close + 1))
+    return _finish_corosync(text, _without_lines(doc, drop), source, force)
 
 
 def _lowest_free_nodeid(used: set[int | None]) -> int:

@@ -19,20 +19,28 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pvequorum.conf.cvalues import one_line, printable
 from pvequorum.errors import InputError
 
 ARRAY_SECTIONS = ("node", "interface")
-_PERL_SPACE = " \t\n\r\f\v"
+PERL_SPACE = " \t\n\r\f\v"  # Perl's \\s on bytes: what parse_conf splits the file at
 
 
 class PveParseError(InputError):
-    """`parse_conf` would die on this text: `pvecm` cannot read the file."""
+    """`parse_conf` would die on this text: `pvecm` cannot read the file.
+
+    The message quotes Perl's, with what it quotes from the file made printable
+    (`cvalues.printable`): control characters and bytes that are not UTF-8 escaped, so
+    that it stays one line."""
+
+    def __init__(self, message: str, where: str | None = None) -> None:
+        super().__init__(one_line(message), where)
 
 
 def tokens(raw: str) -> list[str]:
     """`s/#.*$//mg; s/\\r?\\n/ /g; s/\\s+/ /g;` trimmed, then `split(/\\s/)`."""
     raw = re.sub(r"#[^\n]*", "", raw)
-    raw = re.sub(f"[{_PERL_SPACE}]+", " ", raw).strip(_PERL_SPACE)
+    raw = re.sub(f"[{PERL_SPACE}]+", " ", raw).strip(PERL_SPACE)
     return raw.split(" ") if raw else []
 
 
@@ -64,7 +72,7 @@ def parse_conf(raw: str, source: str = "corosync.conf") -> dict[str, Any]:
                 section[token] = new
             else:
                 raise PveParseError(
-                    f"section '{token}' already exists and not marked as array!", source
+                    f"section '{printable(token)}' already exists and not marked as array!", source
                 )
             stack.append(section)
             section = new
@@ -75,10 +83,10 @@ def parse_conf(raw: str, source: str = "corosync.conf") -> dict[str, Any]:
             section = stack.pop()
             continue
         if not token.endswith(":"):
-            raise PveParseError(f"missing ':' after key '{token}'", source)
+            raise PveParseError(f"missing ':' after key '{printable(token)}'", source)
         key = token[:-1]
         if nexttok is None:
-            raise PveParseError(f"parse error - no value for '{key}'", source)
+            raise PveParseError(f"parse error - no value for '{printable(key)}'", source)
         section[key] = nexttok
         i += 1
     return main
@@ -123,7 +131,7 @@ def write_conf(conf: dict[str, Any]) -> str:
     totem = dict(main["totem"]) if isinstance(main.get("totem"), dict) else {}
     for section, key in ((nodelist, "node"), (totem, "interface")):
         if not isinstance(section.get(key, []), list):
-            raise PveParseError(f'Can\'t use string ("{section[key]}") as an ARRAY ref', None)
+            raise PveParseError(f'Can\'t use string ("{printable(section[key])}") as an ARRAY ref')
     nodes = _by(nodelist.get("node", []), "name", "ring0_addr")
     links = _by(totem.get("interface", []), "linknumber", "ringnumber")
     nodelist["node"] = [nodes[k] for k in sorted(nodes)]

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from pvequorum.conf import clusterconf, corosync, pve
+from pvequorum.conf.cvalues import one_line, parse_int, printable
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
 
@@ -84,7 +85,9 @@ class Finding:
 
 
 def finding(code: str, message: str, line: int | None = None) -> Finding:
-    return Finding(CODES[code][0], code, line, message)
+    """A finding; control characters and undecodable bytes quoted from the file are escaped
+    in its message (`cvalues.printable`), so that it always prints as one line."""
+    return Finding(CODES[code][0], code, line, one_line(message))
 
 
 def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
@@ -102,12 +105,8 @@ def _atb_mode(auto_tie_breaker: int | None, atb_node: str | None) -> str:
         return atb_node
     head = atb_node.lstrip(" \t")
     digits = head[1:] if head[:1] in "+-" else head
-    number = ""
-    for ch in digits:
-        if not ch.isdigit():
-            break
-        number += ch
-    return "list" if number and int(number) != 0 else "none"
+    number = re.match(r"[0-9]*", digits)  # ASCII digits only, as atoi() reads them
+    return "list" if number and number.group().strip("0") else "none"
 
 
 def startup_problems(
@@ -374,8 +373,15 @@ def validate_cluster(
 
 
 # --- corosync.conf -------------------------------------------------------------------------
+_PERL_BLANK = re.compile(f"[{pve.PERL_SPACE}]")
+
+
 def _pve_hazards(doc: corosync.CorosyncConf) -> list[Finding]:
-    """Lines `PVE::Corosync::parse_conf()` dies on or reads differently (reference 4.2)."""
+    """Lines `PVE::Corosync::parse_conf()` dies on or reads differently (reference 4.2).
+
+    pvecm splits the file at Perl's white space (`\\s`: space, tab, CR, LF, FF, VT), while
+    corosync strips only spaces and tabs around a key or value: a VT, FF or lone CR inside
+    a value is data to corosync and a word break to pvecm."""
     out: list[Finding] = []
     seen: dict[tuple[int, str], int] = {}
     for section in [doc.root, *doc.walk()]:
@@ -393,15 +399,26 @@ def _pve_hazards(doc: corosync.CorosyncConf) -> list[Finding]:
                 )
             seen.setdefault(key, sub.line)
     for index, line in enumerate(doc.lines):
+        if line.kind not in ("open", "item"):
+            continue
         number = index + 1
         body = line.text.strip(" \t")
         if line.kind == "open":
             head = body[: body.index("{")]
-            if " " in line.name or "\t" in line.name or ":" in line.name:
+            if _PERL_BLANK.search(line.name):
                 out.append(
                     finding(
                         "CQ230",
-                        f"section name {line.name!r}: pvecm dies (\"missing ':' after key\") "
+                        f"section name '{line.name}': pvecm dies (\"missing ':' after key "
+                        f"'{pve.tokens(head)[0]}'\") (reference 4.2)",
+                        number,
+                    )
+                )
+            elif ":" in line.name:
+                out.append(
+                    finding(
+                        "CQ230",
+                        f"section name '{line.name}': pvecm dies (\"missing ':' after key\") "
                         "(reference 4.2)",
                         number,
                     )
@@ -411,16 +428,16 @@ def _pve_hazards(doc: corosync.CorosyncConf) -> list[Finding]:
                     finding(
                         "CQ231",
                         f"'{body}': corosync opens section '{line.name}', pvecm one named "
-                        f"'{head.strip()}' (reference 4.2)",
+                        f"'{head.strip(pve.PERL_SPACE)}' (reference 4.2)",
                         number,
                     )
                 )
-            elif not head or head[-1] not in " \t":
+            elif not head or head[-1] not in pve.PERL_SPACE:
                 out.append(
                     finding(
                         "CQ230",
-                        f"'{body}' has no blank before '{{': pvecm dies \"missing ':' after key "
-                        f"'{body.split()[0]}'\" (reference 4.2)",
+                        f"'{body}' has no blank before '{{': pvecm dies \"missing ':' after "
+                        f"key '{pve.tokens(body)[0]}'\" (reference 4.2)",
                         number,
                     )
                 )
@@ -438,19 +455,21 @@ def _pve_hazards(doc: corosync.CorosyncConf) -> list[Finding]:
                 )
             )
             continue
-        if key_part != key_part.rstrip(" \t") or not key_part:
+        if key_part != key_part.rstrip(pve.PERL_SPACE) or not key_part:
             out.append(
                 finding(
                     "CQ230",
                     f"'{line.name} :' (blank before the colon): pvecm dies \"missing ':' after "
-                    f"key '{line.name}'\" (reference 4.2)",
+                    f"key '{(pve.tokens(key_part) or [''])[0]}'\" (reference 4.2)",
                     number,
                 )
             )
-        elif " " in line.name or "\t" in line.name:
+        elif _PERL_BLANK.search(line.name):
             out.append(
                 finding(
-                    "CQ230", f"key {line.name!r} with a blank: pvecm dies (reference 4.2)", number
+                    "CQ230",
+                    f"key '{line.name}' with a blank: pvecm dies (reference 4.2)",
+                    number,
                 )
             )
         elif not line.value:
@@ -462,30 +481,51 @@ def _pve_hazards(doc: corosync.CorosyncConf) -> list[Finding]:
                     number,
                 )
             )
-        elif after[:1] not in (" ", "\t"):
+        elif after[:1] not in tuple(pve.PERL_SPACE):
             out.append(
                 finding(
                     "CQ230",
                     f"no blank after '{line.name}:': pvecm dies \"missing ':' after key "
-                    f"'{body.split()[0]}'\" (reference 4.2)",
+                    f"'{pve.tokens(body)[0]}'\" (reference 4.2)",
                     number,
                 )
             )
-        elif any(c in line.value for c in " \t\f\v"):
-            out.append(
-                finding(
-                    "CQ230",
-                    f"value with blanks ('{line.name}: {line.value}'): pvecm dies \"missing ':' "
-                    f"after key '{line.value.split()[1]}'\" (reference 4.2)",
-                    number,
-                )
-            )
+        elif _PERL_BLANK.search(line.value):
+            out.append(_blank_in_value(line.name, line.value, number))
     if not any(f.code == "CQ230" for f in out):
         try:
             pve.parse_conf(doc.dump(), doc.source)
         except InputError as exc:
-            out.append(finding("CQ230", f"pvecm dies: {exc.problem!r} (reference 4.2)"))
+            out.append(finding("CQ230", f'pvecm dies: "{exc.problem}" (reference 4.2)'))
     return out
+
+
+def _blank_in_value(name: str, value: str, number: int) -> Finding:
+    """A value with Perl white space in it: pvecm dies at its second word, unless that word
+    is a key itself (then it reads one more key); white space only at its ends, pvecm reads
+    the value without it; white space only, it takes the next word of the file."""
+    words = pve.tokens(value)
+    if len(words) > 1 and not words[1].endswith(":"):
+        return finding(
+            "CQ230",
+            f"value with blanks ('{name}: {value}'): pvecm dies \"missing ':' after key "
+            f"'{words[1]}'\" (reference 4.2)",
+            number,
+        )
+    if not words:
+        return finding(
+            "CQ231",
+            f"'{name}: {value}' has only white space as its value: corosync keeps it, pvecm "
+            "takes the next word of the file as the value (reference 4.2)",
+            number,
+        )
+    more = f", then '{words[1]}' as another key" if len(words) > 1 else ""
+    return finding(
+        "CQ231",
+        f"'{name}: {value}': corosync keeps the value as it is, pvecm reads "
+        f"'{words[0]}'{more} (reference 4.2)",
+        number,
+    )
 
 
 def _duplicates(entries: list[tuple[str | None, str | None, int]]) -> list[Finding]:
@@ -549,16 +589,18 @@ def validate_corosync(doc: corosync.CorosyncConf) -> list[Finding]:
     number = corosync.parse_int(version) if version is not None else None
     if number is None or number <= 0:
         totem = doc.find("totem")
+        shown = "absent" if version is None else f"'{printable(version, 40)}'"
         out.append(
             finding(
                 "CQ120",
-                f"totem.config_version is {version!r}: pmxcfs logs 'unable to parse cluster "
+                f"totem.config_version is {shown}: pmxcfs logs 'unable to parse cluster "
                 "config_version' and never copies the file to /etc/corosync (reference 4.3)",
                 doc.line_of("totem.config_version") or (totem.line if totem else None),
             )
         )
-    first = re.search(r"config_version\s*:\s*(\d+)", doc.dump())
-    if first and number is not None and number > 0 and int(first.group(1)) != number:
+    first = re.search(r"config_version\s*:\s*([0-9]+)", doc.dump(), re.ASCII)
+    first_number = parse_int(first.group(1)) if first else None
+    if first and number is not None and number > 0 and first_number != number:
         out.append(
             finding(
                 "CQ122",
@@ -618,12 +660,12 @@ def validate_clusterconf(doc: clusterconf.ClusterConf) -> list[Finding]:
     out: list[Finding] = []
     root = doc.root
     version = root.get("config_version")
-    digits = (version or "").strip()
-    if not digits.isdigit() or int(digits) <= 0:
+    if clusterconf.positive_version(version) is None:
+        shown = "absent" if version is None else f"'{printable(version, 40)}'"
         out.append(
             finding(
                 "CQ120",
-                f"<cluster config_version> is {version!r}, not a positive integer: pmxcfs will "
+                f"<cluster config_version> is {shown}, not a positive integer: pmxcfs will "
                 "not copy the file to /etc/cluster (reference 8.1, 4.3)",
                 doc.line_of(root),
             )
