@@ -297,3 +297,18 @@ def test_finding_is_frozen_and_codes_are_stable() -> None:
         "CQ120"
     }
     assert isinstance(f, Finding)
+
+
+def test_cq240_warns_when_a_membership_change_nears_the_ha_watchdog() -> None:
+    """Issue 14: 20 nodes at corosync's default coefficient take 32.3 s; 125 (PVE 9.1) 11.6 s."""
+    import dataclasses
+
+    from pvequorum.conf.validate import validate_cluster
+    from pvequorum.model import Totem, simple_cluster
+
+    default = [f for f in validate_cluster(simple_cluster(20)) if f.code == "CQ240"]
+    assert len(default) == 1 and "32.3 s" in default[0].message
+    assert default[0].severity == "warning"
+    lowered = dataclasses.replace(simple_cluster(20), totem=Totem(token_coefficient=125))
+    assert not [f for f in validate_cluster(lowered) if f.code == "CQ240"]
+    assert not [f for f in validate_cluster(simple_cluster(18)) if f.code == "CQ240"]

@@ -18,6 +18,7 @@ from pvequorum.conf import clusterconf, corosync, pve
 from pvequorum.conf.cvalues import one_line, parse_int, printable
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
+from pvequorum.timing import watchdog_margin
 
 Severity = str  # "error" | "warning" | "note"
 
@@ -58,6 +59,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CQ221": ("warning", "ffsplit needs device votes 1 and every node at 1 vote (3.2)"),
     "CQ230": ("warning", "Proxmox's parser dies on this: `pvecm` cannot read the file (4.2)"),
     "CQ231": ("warning", "Proxmox's parser reads a different value here than corosync (4.2)"),
+    "CQ240": (
+        "warning",
+        "token plus consensus leaves too little margin under the HA watchdog (7, 9)",
+    ),
     "CQ301": ("note", "node without quorum_votes: it counts as 1 vote (1.2, 10.15)"),
     "CQ302": ("note", "two_node turns wait_for_all on when wait_for_all is absent (1.5, 1.7)"),
 }
@@ -264,6 +269,25 @@ def startup_problems(
     return out
 
 
+def _watchdog_findings(cluster: Cluster, at: dict[str, int]) -> list[Finding]:
+    """A membership change blocks every LRM's lock renewal; the watchdog resets HA nodes
+    60 s after the last one (reference 7, 9, 12.3; `timing.watchdog_margin`)."""
+    margin = watchdog_margin(cluster)
+    if not margin.too_close:
+        return []
+    return [
+        finding(
+            "CQ240",
+            f"with {len(cluster.nodes)} configured nodes a membership change takes about "
+            f"{margin.membership_ms / 1000:.1f} s (token plus consensus), more than half the "
+            "HA watchdog's 60 s: with HA, a slower change can reset every node at once; lower "
+            "totem.token_coefficient (pve-cluster 9.1.0 writes 125 into new clusters) or the "
+            "token (reference 7, 9, 12.3)",
+            at.get("token_coefficient", at.get("token")),
+        )
+    ]
+
+
 def validate_cluster(
     cluster: Cluster, *, allow_downscale: bool = False, lines: dict[str, int] | None = None
 ) -> list[Finding]:
@@ -345,6 +369,8 @@ def validate_cluster(
                 at.get("expected_votes"),
             )
         )
+    if cluster.stack == "corosync":
+        out += _watchdog_findings(cluster, at)
     device = q.device
     if device is not None and device.model == "net":
         if n % 2:
