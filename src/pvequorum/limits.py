@@ -19,6 +19,14 @@ The team's recordings are a few KiB; 4 MiB bounds the JSON decoder's memory (wel
 500 MB even for the densest JSON) while leaving room for any hand-written scenario.
 """
 
+MAX_CONFIG_BYTES: int = 256 * 1024
+"""Largest corosync.conf, cluster.conf or `pvecm status` text read (256 KiB).
+
+A 384-node corosync.conf (corosync's node limit) written by Proxmox is about 60 KiB, its
+`pvecm status` about 20 KiB; 256 KiB leaves four times that and keeps `config check` and
+`config edit` well inside 2 s (a 4 MiB file took 5 s and 20 s).
+"""
+
 MAX_JSON_DEPTH: int = 16
 """Deepest nesting of arrays and objects in a scenario file.  The kit's limit.
 

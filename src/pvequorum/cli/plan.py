@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from pvequorum.errors import ExitStatus
+from pvequorum.limits import MAX_CONFIG_BYTES
 from pvequorum.procedures import PLAN_ALIASES, PLAN_KINDS
 from pvequorum.procedures.render import render
 from pvequorum.textio import read_input
@@ -50,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _read(path: str, what: str) -> str:
-    return read_input(path, what)
+    return read_input(path, what, MAX_CONFIG_BYTES)
 
 
 def _names(value: str | None) -> list[str] | None:

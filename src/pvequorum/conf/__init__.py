@@ -18,8 +18,8 @@ from typing import Any
 from pvequorum.conf import clusterconf, corosync
 from pvequorum.conf.corosync import ConfigParseError
 from pvequorum.errors import InputError
+from pvequorum.limits import MAX_CONFIG_BYTES
 from pvequorum.model import Cluster
-from pvequorum.textio import MAX_INPUT_BYTES
 
 __all__ = [
     "ConfigParseError",
@@ -60,14 +60,14 @@ _KINDS = (
 )
 
 
-def read_text(path: str | Path, limit: int = MAX_INPUT_BYTES) -> str:
+def read_text(path: str | Path, limit: int = MAX_CONFIG_BYTES) -> str:
     """A config file's text, byte-exact (CRLF kept; bytes that are not UTF-8 are kept as
     surrogate escapes, since corosync itself does not care about the encoding).
 
     Bounded like `textio.read_input`: only a regular file is read (opened non-blocking, so
     a FIFO cannot hang us; a device such as /dev/zero, a directory or a socket is refused),
-    and at most `limit` bytes (4 MiB, far above any real config).  A NUL byte is a
-    `ConfigParseError` naming its line and column."""
+    and at most `limit` bytes (`limits.MAX_CONFIG_BYTES`, far above any real config).  A
+    NUL byte is a `ConfigParseError` naming its line and column."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         try:

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 
 from pvequorum.errors import InputError
+from pvequorum.limits import MAX_CONFIG_BYTES
 from pvequorum.model import Cluster
 from pvequorum.procedures import AHEAD_OF_TIME, build_plan
 from pvequorum.procedures.confedit import cluster_of, transport_of
@@ -75,7 +76,18 @@ def _shape(plan: Plan) -> str:
     return json.dumps(data, sort_keys=True)
 
 
+def _bounded(request: PlanRequest) -> None:
+    """Every text of a request within `limits.MAX_CONFIG_BYTES` (CLI, runbooks alike)."""
+    texts = [(request.config_where, request.config_text), *request.statuses]
+    if request.new_text is not None:
+        texts.append(("the edited file", request.new_text))
+    for where, text in texts:
+        if len(text) > MAX_CONFIG_BYTES:
+            raise InputError(f"larger than {MAX_CONFIG_BYTES} bytes, not a config or status", where)
+
+
 def make_plan(request: PlanRequest) -> Planned:
+    _bounded(request)
     cluster = cluster_of(request.config_text, where=request.config_where)
     versions, why = _candidates(request, cluster)
     built = [_make(request, cluster, version) for version in versions]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pvequorum.errors import InputError
+from pvequorum.limits import MAX_CONFIG_BYTES
 from pvequorum.procedures.evidence import EvidenceRow
 from pvequorum.procedures.plan import Plan
 from pvequorum.procedures.render import confirm_token
@@ -142,7 +143,7 @@ def _names(value: str) -> tuple[str, ...]:
 
 def _read(path: str, parameter: str) -> str:
     try:
-        return read_input(path, "file")
+        return read_input(path, "file", MAX_CONFIG_BYTES)
     except InputError as exc:
         raise RunbookParameterError(f"{path}: {exc.problem}", f"parameter {parameter}") from None
 
