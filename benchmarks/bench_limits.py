@@ -217,9 +217,56 @@ def hostile_files() -> Iterator[tuple[str, bytes]]:
     yield "4 MiB observe label", big_label
 
 
+def big_corosync_conf() -> str:
+    """corosync.conf of a 384-node cluster (corosync's limit), as the lab writes it."""
+    from pvequorum.lab.conffile import lab_corosync_conf
+    from pvequorum.model import simple_cluster
+
+    cluster = simple_cluster(limits.MAX_NODES)
+    addresses = {n.name: f"10.{n.nodeid // 250}.{n.nodeid % 250}.1" for n in cluster.nodes}
+    return lab_corosync_conf(cluster, addresses, "/var/log/corosync/corosync.log")
+
+
+def config_cases() -> Iterator[Case]:
+    """config check/show/edit on the largest files the limits allow (`MAX_CONFIG_BYTES`)."""
+    big = big_corosync_conf()
+    size = limits.MAX_CONFIG_BYTES
+
+    padded = big + ("# " + "x" * 70 + "\n") * ((size - len(big)) // 73)
+    attributes = " ".join(f'a{i}="{i}"' for i in range(17_000))
+    cman = (
+        f'<?xml version="1.0"?>\n<cluster name="c" config_version="1">\n  <cman {attributes}/>\n'
+        '  <clusternodes>\n    <clusternode name="n1" votes="1" nodeid="1"/>\n'
+        "  </clusternodes>\n</cluster>\n"
+    )
+    for label, text in (
+        ("384-node corosync.conf", big),
+        ("corosync.conf padded to MAX_CONFIG_BYTES", padded),
+        ("cluster.conf, one tag with 17,000 attributes", cman),
+    ):
+        data = text.encode()
+        assert len(data) <= size, label
+        yield "config check", label, data, []
+        yield "config show", label, data, ["--json"]
+        yield "config edit", label, data, ["--two-node"]
+    from pvequorum.lab.conffile import lab_corosync_conf
+    from pvequorum.model import simple_cluster
+
+    biggest = simple_cluster(limits.MAX_PLAN_NODES)
+    addresses = {n.name: f"10.0.{n.nodeid}.1" for n in biggest.nodes}
+    conf = lab_corosync_conf(biggest, addresses, "/var/log/corosync/corosync.log").encode()
+    up = ",".join(biggest.names)
+    label = f"{limits.MAX_PLAN_NODES}-node cluster, version inferred"
+    yield "plan maintenance", label, conf, ["--up", up, "--node", "pve2"]
+    yield "plan add-qdevice", label, conf, ["--qdevice-host", "192.0.2.9"]
+    yield "plan two-node", label, conf, []
+    yield "plan two-node", "384-node corosync.conf (refused)", big.encode(), []
+
+
 def all_cases() -> Iterator[Case]:
     yield from analyze_cases()
     yield from simulate_cases()
+    yield from config_cases()
     for label, content in hostile_files():
         for command in ("analyze", "simulate"):
             yield command, label, content, []
@@ -241,8 +288,11 @@ print(json.dumps([cpu, elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcod
 
 def run(command: str, path: str, extra: list[str]) -> tuple[float, float, float, int, str]:
     """(CPU s, wall s, peak RSS MB, exit code, last stderr line) of one fresh subprocess."""
-    args = [sys.executable, "-m", "pvequorum", command]
-    args += extra if extra[:1] == ["/dev/zero"] else [path, *extra]
+    args = [sys.executable, "-m", "pvequorum", *command.split()]
+    if command.startswith("plan"):
+        args += ["--config", path, *extra]
+    else:
+        args += extra if extra[:1] == ["/dev/zero"] else [path, *extra]
     err = path + ".err"
     out = subprocess.run(
         [sys.executable, "-c", LAUNCHER, err, *args], capture_output=True, text=True, check=True
@@ -263,9 +313,11 @@ def main() -> None:
             if quick and i % 4:
                 continue
             assert len(content) <= limits.MAX_SCENARIO_BYTES or "+ 1" in label, label
+            path = os.path.join(tmp, "case.xml" if content.startswith(b"<?xml") else "case.json")
             Path(path).write_bytes(content)
             seconds, wall, rss, code, last = run(command, path, extra)
-            ok = seconds <= TIME_LIMIT_S and rss <= RSS_LIMIT_MB and code in (0, 2)
+            allowed = (0, 2, 3) if command.startswith("plan") else (0, 2)  # 3: a refusing plan
+            ok = seconds <= TIME_LIMIT_S and rss <= RSS_LIMIT_MB and code in allowed
             failures += not ok
             if code == 2 and "Traceback" not in last:
                 outcome = "exit 2: " + last.split(": ", 2)[-1][:60]

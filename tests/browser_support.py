@@ -8,6 +8,7 @@ are not possible here), launched with a fresh profile directory.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -19,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from paths import PROJECT
 
@@ -83,8 +85,11 @@ def _wait_ready(server: Server, kind: str, timeout: float = 90.0) -> None:
 
 
 @contextlib.contextmanager
-def serve(kind: str, tmp: Path, notebook: Path | None = None) -> Iterator[Server]:
-    """Start JupyterLab on the project ("lab") or Voilà on one notebook ("voila")."""
+def serve(
+    kind: str, tmp: Path, notebook: Path | None = None, **dashboard_options: Any
+) -> Iterator[Server]:
+    """Start JupyterLab on the project ("lab") or Voilà on one notebook ("voila"), the latter
+    as `pvequorum dashboard` does, with its `dashboard_options` (`voila_argv`'s keywords)."""
     port, token = free_port(), secrets.token_hex(16)
     env = dict(
         os.environ,
@@ -112,7 +117,9 @@ def serve(kind: str, tmp: Path, notebook: Path | None = None) -> Iterator[Server
         from pvequorum.cli.dashboard import voila_argv, voila_env
 
         env = voila_env(env)
-        argv = voila_argv(port, open_browser=False, token=token, notebook=notebook)
+        argv = voila_argv(
+            port, open_browser=False, token=token, notebook=notebook, **dashboard_options
+        )
     log = tmp / f"{kind}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -189,6 +196,23 @@ def screenshot(page: object, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
     return path
+
+
+def kernels(server: Server) -> list[dict[str, Any]]:
+    """The server's kernels, from its REST API (`GET /api/kernels`, with the token)."""
+    with urllib.request.urlopen(server.page_url("api/kernels"), timeout=10) as response:
+        assert response.status == 200
+        found: list[dict[str, Any]] = json.loads(response.read())
+        return found
+
+
+def page_kernel_id(page: object) -> str:
+    """The id of the kernel a Voilà page is connected to, from its page config."""
+    return str(
+        page.evaluate(  # type: ignore[attr-defined]
+            "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+        )
+    )
 
 
 def have_chromium() -> bool:

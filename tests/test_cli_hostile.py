@@ -165,3 +165,16 @@ def test_plan_refuses_devices_and_missing_files(bad: str) -> None:
     assert code == 2 and out == "" and err.count("\n") == 1, err
     if os.path.exists(bad):
         assert "not a regular file" in err or "cannot read" in err
+
+
+def test_plans_refuse_clusters_beyond_their_node_limit(tmp_path: Path) -> None:
+    from pvequorum.lab.conffile import lab_corosync_conf
+    from pvequorum.limits import MAX_PLAN_NODES
+    from pvequorum.model import simple_cluster
+
+    cluster = simple_cluster(MAX_PLAN_NODES + 1)
+    addresses = {n.name: f"10.0.{n.nodeid}.1" for n in cluster.nodes}
+    conf = _write(tmp_path / "c.conf", lab_corosync_conf(cluster, addresses, "/x"))
+    code, out, err = _run(["plan", "two-node", "--config", str(conf)])
+    assert code == 2 and out == ""
+    assert f"plans are made for at most {MAX_PLAN_NODES} nodes" in err and err.count("\n") == 1

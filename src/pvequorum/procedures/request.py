@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from pvequorum.errors import InputError
-from pvequorum.limits import MAX_CONFIG_BYTES
+from pvequorum.limits import MAX_CONFIG_BYTES, MAX_PLAN_NODES
 from pvequorum.model import Cluster
 from pvequorum.procedures import AHEAD_OF_TIME, build_plan
 from pvequorum.procedures.confedit import cluster_of, transport_of
@@ -89,6 +89,12 @@ def _bounded(request: PlanRequest) -> None:
 def make_plan(request: PlanRequest) -> Planned:
     _bounded(request)
     cluster = cluster_of(request.config_text, where=request.config_where)
+    if len(cluster.nodes) > MAX_PLAN_NODES:
+        raise InputError(
+            f"{len(cluster.nodes)} nodes: plans are made for at most {MAX_PLAN_NODES} nodes "
+            "(every step is checked in the simulator; see pvequorum.limits)",
+            request.config_where,
+        )
     versions, why = _candidates(request, cluster)
     built = [_make(request, cluster, version) for version in versions]
     if len(built) == 1:
