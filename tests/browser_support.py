@@ -110,6 +110,8 @@ def serve(
             f"--ServerApp.root_dir={PROJECT}",
             f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
             "--LabApp.news_url=",
+            # tests drive JupyterLab's own commands (window.jupyterapp), not menu clicks alone
+            "--LabApp.expose_app_in_browser=True",
         ]
         if os.geteuid() == 0:  # CI runs as root
             argv.append("--allow-root")

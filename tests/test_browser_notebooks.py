@@ -50,8 +50,6 @@ def _figure_calls(name: str) -> int:
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_clean_with_every_figure_drawn(lab: tuple[object, object], name: str) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     server, browser = lab
     mtime = (PROJECT / "notebooks" / name).stat().st_mtime
     page = browser.new_page()  # type: ignore[attr-defined]
@@ -68,14 +66,15 @@ def test_notebook_runs_clean_with_every_figure_drawn(lab: tuple[object, object],
             "() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
             " return p.length > 0 && p.every(x => /\\[\\d+\\]/.test(x.textContent)); }"
         )
-        for _attempt in range(3):  # Run All before the kernel is ready runs nothing
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            try:
-                page.wait_for_function(done, timeout=TIMEOUT_MS // 2)
-                break
-            except PlaywrightTimeout:  # try once more
-                continue
+        # the notebook's kernel connected and idle: Run All before that runs nothing
+        page.wait_for_function(
+            "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+            " const k = w && w.sessionContext && w.sessionContext.session"
+            " && w.sessionContext.session.kernel;"
+            " return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }",
+            timeout=TIMEOUT_MS,
+        )
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_function(done, timeout=TIMEOUT_MS)
         page.wait_for_selector(idle, timeout=TIMEOUT_MS)
         outputs = page.locator(".jp-OutputArea-output")
