@@ -356,6 +356,7 @@ class OutageApp:
         self.telling_toggle = w.ToggleButtons(
             options=[(label, key) for key, (label, _) in story.STORIES.items()],
             value=self.telling,
+            style={"button_width": "auto"},  # the labels are longer than the default width
         )
         self.telling_toggle.add_class("pvq-telling")
         self.telling_toggle.observe(lambda change: self.set_telling(change["new"]), names="value")
