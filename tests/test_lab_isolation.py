@@ -386,3 +386,15 @@ def test_down_of_a_lab_that_is_not_built_here_touches_no_namespace(root: Path) -
         first.down()  # a stale handle on the earlier build
         assert second.observe()["nodes"]["pve1"]["quorate"]
         assert (root / "again" / "state.json").exists()
+
+
+def test_a_damaged_state_file_is_one_line(tmp_path, monkeypatch) -> None:
+    """A corrupt state.json is bad input, not a JSON traceback."""
+    from pvequorum.errors import InputError
+    from pvequorum.lab import core
+
+    monkeypatch.setattr(core, "LAB_ROOT", tmp_path)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "state.json").write_text("{not json")
+    with pytest.raises(InputError, match="state file is damaged"):
+        core.Lab.load("broken")

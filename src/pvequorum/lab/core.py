@@ -424,7 +424,16 @@ class Lab:
         path = LAB_ROOT / name / "state.json"
         if not path.exists():
             raise InputError(f"no lab named {name!r} is running")
-        state = json.loads(path.read_text())
+        try:
+            state = json.loads(path.read_text())
+            if not isinstance(state, dict) or not isinstance(state.get("cluster"), dict):
+                raise ValueError("not a lab state")
+        except (OSError, ValueError) as exc:  # JSONDecodeError is a ValueError
+            raise InputError(
+                f"the lab's state file is damaged ({exc}); remove the lab with "
+                f"`pvequorum lab down {name}`",
+                str(path),
+            ) from None
         if state.get("name") != name:
             raise InputError(f"{path} is the state of lab {state.get('name')!r}, not {name!r}")
         cluster_data = dict(state["cluster"])
