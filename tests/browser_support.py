@@ -219,3 +219,16 @@ def page_kernel_id(page: object) -> str:
 
 def have_chromium() -> bool:
     return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+
+
+def require_browser() -> None:
+    """Skip (laptop) or fail (CI=true) without Debian's Chromium or Python Playwright."""
+    import importlib.util
+
+    from prereq import require
+
+    require(have_chromium(), "browser tests need Debian's Chromium: apt-get install chromium")
+    require(
+        importlib.util.find_spec("playwright") is not None,
+        "browser tests need Python Playwright: pip install -e '.[test]'",
+    )

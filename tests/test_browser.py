@@ -7,7 +7,6 @@ any widget that did not render.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,12 +16,11 @@ from browser_support import (
     WIDGET_FAILURES,
     Watched,
     chromium,
-    have_chromium,
+    require_browser,
     screenshot,
     serve,
     watch,
 )
-from prereq import require
 
 from pvequorum.story import STORY, story_snapshot
 
@@ -33,11 +31,7 @@ TIMEOUT_MS = 90_000  # a cold CI machine starts kernels slowly
 
 @pytest.fixture(autouse=True)
 def _browser_prerequisites() -> None:
-    require(have_chromium(), "browser tests need Debian's Chromium: apt-get install chromium")
-    require(
-        importlib.util.find_spec("playwright") is not None,
-        "browser tests need Python Playwright: pip install -e '.[test]'",
-    )
+    require_browser()
 
 
 @pytest.fixture

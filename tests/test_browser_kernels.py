@@ -10,7 +10,6 @@ however idle, and no more than `--max-kernels` run.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 import urllib.error
 import urllib.request
@@ -23,13 +22,12 @@ from browser_support import (
     Server,
     Watched,
     chromium,
-    have_chromium,
     kernels,
     page_kernel_id,
+    require_browser,
     serve,
     watch,
 )
-from prereq import require
 
 from pvequorum.cli.dashboard import MIN_CULL_IDLE_TIMEOUT, cull_interval
 
@@ -42,11 +40,7 @@ BEACON_WAIT = 15.0  # s: a closed page's shutdown request is asynchronous (sendB
 
 @pytest.fixture(autouse=True)
 def _browser_prerequisites() -> None:
-    require(have_chromium(), "browser tests need Debian's Chromium: apt-get install chromium")
-    require(
-        importlib.util.find_spec("playwright") is not None,
-        "browser tests need Python Playwright: pip install -e '.[test]'",
-    )
+    require_browser()
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ error and every figure is an image (issue 13: figures showed only as `<Figure si
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 
 import pytest
-from browser_support import chromium, have_chromium, screenshot, serve, watch
+from browser_support import chromium, require_browser, screenshot, serve, watch
 from paths import PROJECT
-from prereq import require
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT_MS = 120_000
@@ -19,11 +17,7 @@ NOTEBOOKS = sorted(p.name for p in PROJECT.glob("notebooks/[0-9][0-9]-*.ipynb"))
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, object]]:
-    require(have_chromium(), "browser tests need Debian's Chromium: apt-get install chromium")
-    require(
-        importlib.util.find_spec("playwright") is not None,
-        "browser tests need Python Playwright: pip install -e '.[test]'",
-    )
+    require_browser()
     tmp = tmp_path_factory.mktemp("lab")
     # Render every cell, also those outside the viewport (JupyterLab 4 windows them away).
     settings = tmp / "settings" / "@jupyterlab" / "notebook-extension"

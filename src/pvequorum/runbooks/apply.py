@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pvequorum.errors import InputError
+from pvequorum.model import Cluster
 from pvequorum.procedures.evidence import Mismatch, links_show_down, situation_of
 from pvequorum.procedures.livestatus import node_status
 from pvequorum.procedures.plan import Check, Command, Plan, Step
+from pvequorum.procedures.state import ClusterState
 from pvequorum.runbooks.executors import Executor, Result, Unreachable
 from pvequorum.status import StatusParseError, parse_link_status
 
@@ -192,7 +194,7 @@ def _apply_step(step: Step, executor: Executor, manual_by: dict[str, str]) -> St
 
 
 def live_state_problem(
-    plan: Plan, planned_cluster: Any, planned_state: Any, executor: Executor
+    plan: Plan, planned_cluster: Cluster, planned_state: ClusterState, executor: Executor
 ) -> tuple[str | None, Result]:
     """Re-read `pvecm status` on the plan's node: None when it shows the state the plan was
     made for; else why not (the apply must then stop before its first change)."""
@@ -207,8 +209,6 @@ def live_state_problem(
         live = node_status(result.output, planned_cluster, f"pvecm status on {plan.run_on}")
     except InputError as exc:
         return f"the live status does not fit the config: {exc}", result
-    from pvequorum.procedures.state import ClusterState
-
     try:
         state = ClusterState.build(
             planned_cluster,
