@@ -5,8 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("matplotlib", "ipywidgets", "lxml", "papermill")
-CORE = ("pvequorum", "pvequorum.simulator", "pvequorum.analysis", "pvequorum.timing")
+HEAVY = ("matplotlib", "ipywidgets", "anywidget", "lxml", "papermill")
+CORE = (
+    "pvequorum",
+    "pvequorum.simulator",
+    "pvequorum.analysis",
+    "pvequorum.timing",
+    "pvequorum.motion",
+)
 
 
 def test_core_imports_no_heavy_library() -> None:

@@ -7,8 +7,6 @@ import pytest
 from pvequorum import story
 from pvequorum.widgets import GUIDED, SANDBOX, OutageApp
 
-SVG = b"<?xml"
-
 
 @pytest.fixture
 def app() -> OutageApp:
@@ -22,6 +20,8 @@ def test_crash_expected_undo_redo_on_the_two_node_preset(app):
         app.summary.value
     )
     assert "Activity blocked" in app.status.children[0].value
+    assert app.plan.value == ""  # built only while its panel is open
+    app.details.selected_index = app.PLAN_PANEL
     assert "pvecm expected 1" in app.plan.value
     app.expected("pve1", 1)
     assert app.summary.value.startswith("pve1: quorate, 1 of 1 expected votes, quorum 1")
@@ -112,8 +112,13 @@ def test_guided_story_runs_to_the_end_with_next_and_agrees_with_the_simulator(ap
         lines = story.story_snapshot(index).summary_lines()
         assert app.summary.value.replace("<b>", "").replace("</b>", "").split("<br>") == list(lines)
         assert story.claim_mismatches(index) == []
-        figure = bytes(app.image.value)
-        assert figure.startswith(SVG) and b"pve1" in figure and b"pve2" in figure
+        last = app.stage.scene["frames"][-1]
+        shown = {n["name"]: n["state"] for n in last["nodes"]}
+        snap = story.story_snapshot(index)
+        assert shown == {
+            n.name: ("quorate" if n.quorate else "blocked") if n.running else "stopped"
+            for n in snap.nodes
+        }
         if index < len(story.STORY) - 1:
             app.next_step()
     assert app.next_button.disabled and app.story_index == len(story.STORY) - 1
@@ -148,3 +153,28 @@ def test_the_telling_switch_keeps_the_step_and_changes_the_output(app):
 def _status_text(app: OutageApp) -> str:
     """The per-node `pvecm status` boxes as the page shows them."""
     return " ".join(child.value for child in app.status.children)
+
+
+def test_messages_describe_only_the_last_action(app):
+    """Issue 13: an 'expected 1 ... accepted' must not outlive the next action."""
+    app.crash("pve2")
+    app.expected("pve1", 1)
+    assert "accepted" in app.messages.value
+    app.start("pve2")
+    assert app.messages.value == ""
+
+
+def test_every_action_is_animated_and_ends_on_the_simulators_state(app):
+    app.crash("pve2")
+    frames = app.stage.scene["frames"]
+    assert [f["title"] for f in frames[:3]] == ["pve2 crashes", "token lost", "consensus"]
+    assert app.stage.frame == 0  # the browser plays it from the first event
+    assert {n["name"]: n["state"] for n in frames[-1]["nodes"]} == {
+        "pve1": "blocked",
+        "pve2": "stopped",
+    }
+    scene = app.stage.scene["scene"]
+    app.undo()  # nothing to tell over time: one frame, a new scene
+    assert len(app.stage.scene["frames"]) == 1 and app.stage.scene["scene"] == scene + 1
+    app.redo()
+    assert app.stage.scene["frames"][0]["title"] == "pve2 crashes"

@@ -17,8 +17,11 @@ telling = "today"
 # ## The guided story
 #
 # Each step shows the cluster drawing, each node's `pvecm status` and the plan the kit
-# would hand an operator in that situation. **Try this state in the sandbox** continues
-# from any step with the buttons.
+# would hand an operator in that situation. The drawing plays the step's change on a time
+# axis: watch what the survivor still believes between the moment pve2 goes away and the
+# moment its vote leaves the tally, and what HA would do 60 s later. **Play**, **Step** and
+# **Replay** go through it again; a click on an event jumps there. **Try this state in the
+# sandbox** continues from any step with the buttons.
 
 # %%
 OutageApp("two-node", mode=GUIDED, telling=telling)

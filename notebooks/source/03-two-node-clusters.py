@@ -11,8 +11,13 @@ from pvequorum.scenario import Step
 
 
 def show(preset, *actions, running=None):
-    snap = outage.snapshot(outage.replay(outage.PRESETS[preset].cluster, actions, running))
-    print("\n".join(snap.summary_lines() + snap.messages))
+    """Each node's state after the actions, then what corosync said to each action."""
+    state = outage.replay(outage.PRESETS[preset].cluster, (), running)
+    said = []
+    for action in actions:
+        state = outage.act(state, action)
+        said += outage.snapshot(state).messages
+    print("\n".join(outage.snapshot(state).summary_lines() + tuple(said)))
 
 
 crash_pve2 = Step("crash", ("pve2",))

@@ -259,7 +259,8 @@ class Snapshot:
     partitions: tuple[tuple[str, ...], ...]
     split_brain: bool
     nodes: tuple[NodeState, ...]
-    messages: tuple[str, ...] = field(default=())
+    messages: tuple[str, ...] = field(default=())  # what the last action said, nothing older
+    network: tuple[tuple[str, ...], ...] = field(default=())  # every node's side of the network
 
     def node(self, name: str) -> NodeState:
         return next(n for n in self.nodes if n.name == name)
@@ -325,7 +326,8 @@ def _snapshot(
         for name in sim.start(cluster.names if running is None else running)
     ]
     for step in actions:
-        messages += _apply(sim, step)
+        # Only the last action's messages: an "expected 1 ... accepted" must not outlive it.
+        messages = _apply(sim, step)
     views = sim.views()
     nodes = tuple(
         NodeState(
@@ -345,6 +347,7 @@ def _snapshot(
         split_brain=sim.split_brain(),
         nodes=nodes,
         messages=tuple(messages),
+        network=tuple(sim.network_groups()),
     )
 
 

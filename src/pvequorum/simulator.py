@@ -91,6 +91,14 @@ class Simulator:
                 out.append(members)
         return out
 
+    def network_groups(self) -> list[tuple[str, ...]]:
+        """Every configured node's side of the network, running or not, each sorted by nodeid.
+
+        `partitions()` lists only running nodes; a drawing also needs to know on which side
+        of a cut a stopped node would come back."""
+        groups = self._groups if self._groups is not None else (frozenset(self._ids),)
+        return [tuple(sorted(g, key=self._ids.__getitem__)) for g in groups if g]
+
     def startup_error(self, name: str) -> str | None:
         """Why corosync (or cman) would refuse to start on this node, or None (reference 1.12)."""
         node = self.cluster.node(name)

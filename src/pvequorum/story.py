@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pvequorum.outage import PRESETS, Outage, Snapshot, replay, snapshot
+from pvequorum.outage import PRESETS, Outage, Snapshot, replay, rewind, snapshot
 from pvequorum.scenario import Step
 
 
@@ -277,6 +277,17 @@ def steps_of(telling: str) -> tuple[StoryStep, ...]:
 
 def story_outage(step: StoryStep) -> Outage:
     return replay(PRESETS[step.preset].cluster, step.actions, step.running)
+
+
+def story_change(step: StoryStep) -> tuple[Snapshot, Step] | None:
+    """The step's last action and the state before it: what the dashboard animates.
+
+    Each step is a whole state, so its own last action is the change it shows, whichever
+    step came before (Back, or a jump)."""
+    if not step.actions:
+        return None
+    state = story_outage(step)
+    return snapshot(rewind(state, len(step.actions) - 1)), step.actions[-1]
 
 
 def story_snapshot(index: int, telling: str = DEFAULT_TELLING) -> Snapshot:

@@ -209,6 +209,7 @@ class TimelineEvent:
     event: str
     reference: str
     inference: bool = False
+    label: str = ""  # a few words for a time axis
 
 
 def ha_timeline(cluster: Cluster) -> tuple[TimelineEvent, ...]:
@@ -257,24 +258,28 @@ def ha_timeline(cluster: Cluster) -> tuple[TimelineEvent, ...]:
             "the LRM's next round fails to renew ha_agent_<node>_lock: state lost_agent_lock, "
             "the watchdog is no longer fed",
             "reference 7",
+            label="agent lock lost",
         ),
         TimelineEvent(
             *after_renewal(WATCHDOG_WARNING_S),
             "isolated",
             "watchdog-mux warns that a client has not updated for 50 s",
             "reference 7",
+            label="watchdog warning",
         ),
         TimelineEvent(
             *after_renewal(CLIENT_WATCHDOG_TIMEOUT_S),
             "isolated",
             "watchdog-mux stops feeding /dev/watchdog (client timeout 60 s)",
             "reference 7",
+            label="watchdog no longer fed",
         ),
         TimelineEvent(
             *after_renewal(CLIENT_WATCHDOG_TIMEOUT_S + WATCHDOG_TIMEOUT_S),
             "isolated",
             "the watchdog resets the node (self-fence)",
             "reference 7",
+            label="watchdog reset",
         ),
         TimelineEvent(
             fence,

@@ -13,30 +13,21 @@ from __future__ import annotations
 
 import functools
 import html
-import io
-import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-# ipywidgets ships no stubs and no py.typed; `unused-ignore` keeps a run with
-# --ignore-missing-imports (where this ignore has nothing to do) clean as well.
 import ipywidgets as w
-import matplotlib
 import mistune
 
-from pvequorum import outage, story
+from pvequorum import motion, outage, story
 from pvequorum.conf import load_config
 from pvequorum.errors import InputError
 from pvequorum.outage import Outage, Snapshot
 from pvequorum.scenario import Step
-from pvequorum.viz import cluster_figure
-
-if TYPE_CHECKING:
-    from matplotlib.typing import RcKeyType
+from pvequorum.stage import Stage
 
 GUIDED, SANDBOX = "Guided story", "Sandbox"
 QDEVICE_CHOICES = (("no QDevice", "none"), ("QDevice ffsplit", "ffsplit"), ("QDevice lms", "lms"))
-SVG_STYLE: dict[RcKeyType, str] = {"svg.fonttype": "none", "svg.hashsalt": "pvequorum"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,31 +48,6 @@ def _reports_input_errors(method: F) -> F:
     return handler  # type: ignore[return-value]
 
 
-def figure_svg(snap: Snapshot, *, title: str = "") -> bytes:
-    """The cluster drawing of a snapshot as SVG (for `widgets.Image`).
-
-    SVG with its text kept as text: sharp at any projector size, and about twice as fast as
-    rasterising a PNG, which keeps a click under the 50 ms target.  Fixed ids (hashsalt) make
-    the same state give the same bytes.
-    """
-    qdevice = snap.cluster.quorum.device
-    qdevice_votes = 0
-    if qdevice is not None and snap.views:
-        qdevice_votes = max(v.qdevice_votes for v in snap.views.values())
-    fig = cluster_figure(
-        {n.name: n.effective_votes for n in snap.cluster.nodes},
-        snap.partitions,
-        snap.views,
-        title=title,
-        qdevice_votes=qdevice_votes,
-        split_brain=snap.split_brain,
-    )
-    buffer = io.BytesIO()
-    with matplotlib.rc_context(SVG_STYLE):
-        fig.savefig(buffer, format="svg")
-    return buffer.getvalue()
-
-
 def _pre(text: str, css: str = "") -> str:
     style = "font-family:monospace;font-size:13px;line-height:1.3;margin:0;white-space:pre"
     return f'<pre class="{css}" style="{style}">{html.escape(text)}</pre>'
@@ -100,6 +66,8 @@ class OutageApp:
     # Declared here because the redraw methods assign them too (mypy: one definition).
     _node_rows: dict[str, w.HBox]  # node name -> its Stop/Crash/Start row
     _syncing: bool  # True while a redraw moves the Replay slider (not a user's move)
+    _change: tuple[Snapshot, Step] | None  # the state before the action to animate, and it
+    _sandbox_snapshot: Snapshot | None  # the sandbox's state as last drawn
 
     def __init__(
         self, preset: str = "two-node", *, mode: str = SANDBOX, telling: str = "today"
@@ -181,8 +149,10 @@ class OutageApp:
 
     @_reports_input_errors
     def act(self, step: Step) -> None:
+        before = self._on_screen()
         self._leave_story()
         self.state = outage.act(self.state, step)
+        self._change = (before, step)
         self.refresh()
 
     def undo(self) -> None:
@@ -190,7 +160,10 @@ class OutageApp:
         self.refresh()
 
     def redo(self) -> None:
-        self.state = outage.redo(self.state)
+        if self.state.can_redo:
+            before = self._on_screen()
+            self.state = outage.redo(self.state)
+            self._change = (before, self.state.actions[-1])
         self.refresh()
 
     def replay_to(self, position: int) -> None:
@@ -246,6 +219,12 @@ class OutageApp:
             return story.story_snapshot(self.story_index, self.telling)
         return outage.snapshot(self.state)
 
+    def _on_screen(self) -> Snapshot:
+        """The sandbox's state before an action: the one last drawn, not replayed again."""
+        if self._sandbox_snapshot is None or self.guided:
+            return outage.snapshot(self.state)
+        return self._sandbox_snapshot
+
     def summary_lines(self) -> tuple[str, ...]:
         return self.current().summary_lines()
 
@@ -256,29 +235,26 @@ class OutageApp:
         it shows the new step, everything else on screen belongs to that step too.
         """
         snap = self.current()
+        change, self._change = self._change, None
         if self.guided:
             step = self.steps[self.story_index]
             self.story_title.value = f"<h3>{html.escape(step.title)}</h3>"
             self.story_text.value = mistune.html(story.narration(self.story_index, self.telling))
-            title = step.title
+            change = story.story_change(step)
         else:
             self._refresh_sandbox(snap)
-            title = self.source
+        self._sandbox_snapshot = None if self.guided else snap
         self.guided_panel.layout.display = None if self.guided else "none"
         self.sandbox_panel.layout.display = "none" if self.guided else None
-        svg = figure_svg(snap, title=title)
-        self.image.value = svg
-        # Its own size (1 pt = 4/3 px), not the page width: a stretched drawing dwarfs the rest.
-        width_pt = re.search(rb'<svg[^>]*\swidth="([0-9.]+)pt"', svg)
-        if width_pt:
-            self.image.layout.width = f"{float(width_pt.group(1)) * 4 / 3:.0f}px"
+        before, action = change if change else (None, None)
+        self.stage.show(snap.cluster, motion.transition(before, action, snap))
         self.summary.value = "<br>".join(
             f"<b>{html.escape(line)}</b>" if "SPLIT" in line else html.escape(line)
             for line in snap.summary_lines()
         )
         self.messages.value = "<br>".join(html.escape(m) for m in snap.messages)
         self._refresh_status(snap)
-        self.plan.value = mistune.html(outage.situation_markdown(snap))
+        self._refresh_plan(snap)
         if self.guided:
             self.back_button.disabled = self.story_index == 0
             self.next_button.disabled = self.story_index == len(self.steps) - 1
@@ -304,6 +280,16 @@ class OutageApp:
         self._syncing = False
         lines = outage.history_lines(self.state) or ("(no actions yet)",)
         self.history.value = _pre("\n".join(lines), "pvq-history-lines")
+
+    PLAN_PANEL = 1  # the accordion's index of the plan
+
+    def _refresh_plan(self, snap: Snapshot | None = None) -> None:
+        """The plan only while its panel is open: building it analyses every failure
+        combination, the slowest part of a click on a large cluster."""
+        if self.details.selected_index != self.PLAN_PANEL:
+            self.plan.value = ""
+            return
+        self.plan.value = mistune.html(outage.situation_markdown(snap or self.current()))
 
     def _refresh_status(self, snap: Snapshot) -> None:
         boxes = []
@@ -339,6 +325,8 @@ class OutageApp:
     def _build_widgets(self, preset: str) -> None:
         self._node_rows = {}
         self._syncing = False
+        self._change = None
+        self._sandbox_snapshot = None
         self.mode = w.ToggleButtons(options=(GUIDED, SANDBOX))
         self.mode.add_class("pvq-mode")
         self.mode.observe(lambda _change: self.refresh(), names="value")
@@ -348,6 +336,7 @@ class OutageApp:
         # guided
         self.story_title, self.story_text = w.HTML(), w.HTML()
         self.story_text.add_class("pvq-story")
+        self.story_title.add_class("pvq-story-title")
         self.story_position = w.Label()
         self.story_position.add_class("pvq-story-position")
         # No icons: they come from Font Awesome, which Voilà loads from a CDN (offline: none).
@@ -362,10 +351,10 @@ class OutageApp:
         self.telling_toggle.observe(lambda change: self.set_telling(change["new"]), names="value")
         self.guided_panel = w.VBox(
             [
-                self.telling_toggle,
                 self.story_title,
                 self.story_text,
                 w.HBox([self.back_button, self.story_position, self.next_button]),
+                self.telling_toggle,
                 _button(
                     "Try this state in the sandbox",
                     "pvq-try",
@@ -481,29 +470,31 @@ class OutageApp:
         )
 
         # shown in both modes
-        self.image = w.Image(format="svg+xml", layout=w.Layout(max_width="100%"))
-        self.image.add_class("pvq-figure")
+        self.stage = Stage()
         self.summary, self.messages, self.plan = w.HTML(), w.HTML(), w.HTML()
         self.summary.add_class("pvq-summary")
         self.messages.add_class("pvq-messages")
         self.plan.add_class("pvq-plan")
         self.status = w.HBox()
-        details = w.Accordion([self.status, self.plan])
+        details = self.details = w.Accordion([self.status, self.plan])
         details.set_title(0, "pvecm status on each node")
-        details.set_title(1, "Plan for this situation (commands, dangers)")
+        details.set_title(self.PLAN_PANEL, "Plan for this situation (commands, dangers)")
         details.selected_index = 0
-        self.widget = w.VBox(
-            [
-                self.mode,
-                self.error,
-                self.guided_panel,
-                self.sandbox_panel,
-                self.image,
-                self.summary,
-                self.messages,
-                details,
-            ]
-        )
+        details.observe(lambda _change: self._refresh_plan(), names="selected_index")
+        # The projector layout (static/app.css): the drawing on the left, the narration or
+        # the sandbox's controls beside it, the details below.
+        header = w.HBox([self.mode])
+        header.add_class("pvq-header")
+        # The drawing plays a change through; these lines say where it ends.
+        settled = w.HTML("<i>Once the change has settled, as pvecm status shows it:</i>")
+        settled.add_class("pvq-summary-head")
+        left = w.VBox([self.stage, settled, self.summary, self.messages])
+        left.add_class("pvq-left")
+        right = w.VBox([self.error, self.guided_panel, self.sandbox_panel])
+        right.add_class("pvq-right")
+        main = w.HBox([left, right])
+        main.add_class("pvq-main")
+        self.widget = w.VBox([header, main, details])
         self.widget.add_class("pvq-app")
 
     def _on_slider(self, change: dict[str, Any]) -> None:
