@@ -134,3 +134,11 @@ def test_every_change_ends_on_the_simulators_state_in_time_order(actions):
         for frame in frames:  # every event cites sections that exist in docs/reference/
             for section in frame.reference.split(", "):
                 reference.resolve(section)
+
+
+def test_a_cman_cluster_is_told_with_corosync_1_and_without_the_pve4_ha_stack():
+    cman = PRESETS["two-node-cman"].cluster
+    frames = _change(cman, Step("crash", ("pve2",)))
+    token = next(f for f in frames if f.title == "token lost")
+    assert token.t_ms == timing.effective_token_ms(cman) and "token timed out" not in token.text
+    assert not any(f.only_with_ha for f in frames)

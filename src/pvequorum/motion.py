@@ -235,16 +235,17 @@ def _token_lost(
     frame: Frame, cluster: Cluster, detection: timing.FailureDetection
 ) -> tuple[Frame, ...]:
     token, consensus = detection.token_ms, detection.consensus_ms
+    if cluster.stack == "cman":  # corosync 1.x, started by cman: its own timers (ref. 8.3)
+        lost = f"No token for {token} ms: the token is lost and "
+        lost += "corosync starts to form a new configuration."
+        cited = "8.3, 9"
+    else:
+        lost = f"No token for {token} ms: corosync logs 'A processor failed, forming new "
+        lost += f"configuration: token timed out ({token}ms), waiting {consensus}ms for "
+        lost += "consensus.'"
+        cited = "9, 12.2"
     return (
-        replace(
-            frame,
-            t_ms=token,
-            title="token lost",
-            text=f"No token for {token} ms: corosync logs 'A processor failed, forming new "
-            f"configuration: token timed out ({token}ms), waiting {consensus}ms for "
-            "consensus.'",
-            reference="9, 12.2",
-        ),
+        replace(frame, t_ms=token, title="token lost", text=lost, reference=cited),
         replace(
             frame,
             t_ms=token + consensus,
@@ -271,7 +272,13 @@ def _settle(frame: Frame, after: Snapshot, t_ms: int, membership: str) -> tuple[
 
 
 def _ha_consequences(before: Snapshot, after: Snapshot, t0_ms: int) -> tuple[Frame, ...]:
-    """If a running node lost quorum: what HA would do to it (`timing.ha_timeline`, ref. 7)."""
+    """If a running node lost quorum: what HA would do to it (`timing.ha_timeline`, ref. 7).
+
+    Not for cman clusters: PVE 2.x/3.x ran HA with rgmanager and fence devices, not with
+    the LRM and watchdog-mux this timeline follows (PVE 4 and later).
+    """
+    if before.cluster.stack == "cman":
+        return ()
     lost = [
         n.name
         for n in after.nodes
