@@ -200,6 +200,21 @@ def screenshot(page: object, name: str) -> Path:
     return path
 
 
+def run_all_cells(page: object, timeout_ms: int) -> None:
+    """Run every cell of JupyterLab's current notebook once its kernel is connected and idle.
+
+    Run All before that runs nothing (or opens a kernel dialog on a loaded machine), so the
+    menu is not used: the command goes through `window.jupyterapp` (expose_app_in_browser)."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        " const k = w && w.sessionContext && w.sessionContext.session"
+        " && w.sessionContext.session.kernel;"
+        " return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }",
+        timeout=timeout_ms,
+    )
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")  # type: ignore[attr-defined]
+
+
 def kernels(server: Server) -> list[dict[str, Any]]:
     """The server's kernels, from its REST API (`GET /api/kernels`, with the token)."""
     with urllib.request.urlopen(server.page_url("api/kernels"), timeout=10) as response:

@@ -17,6 +17,7 @@ from browser_support import (
     Watched,
     chromium,
     require_browser,
+    run_all_cells,
     screenshot,
     serve,
     watch,
@@ -96,8 +97,7 @@ def test_jupyterlab_outage_simulator_notebook(tmp_path: Path, browser: object) -
             page.wait_for_selector(
                 ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT_MS
             )
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            run_all_cells(page, TIMEOUT_MS)
             sandbox = ".pvq-app:has(.pvq-crash-pve2)"
             page.wait_for_selector(f"{sandbox} .pvq-summary", timeout=TIMEOUT_MS)
             _wait_summary(page, sandbox, "pve1: quorate, 2 of 2 expected votes")

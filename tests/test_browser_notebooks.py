@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from browser_support import chromium, require_browser, screenshot, serve, watch
+from browser_support import chromium, require_browser, run_all_cells, screenshot, serve, watch
 from paths import PROJECT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -60,15 +60,7 @@ def test_notebook_runs_clean_with_every_figure_drawn(lab: tuple[object, object],
             "() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
             " return p.length > 0 && p.every(x => /\\[\\d+\\]/.test(x.textContent)); }"
         )
-        # the notebook's kernel connected and idle: Run All before that runs nothing
-        page.wait_for_function(
-            "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-            " const k = w && w.sessionContext && w.sessionContext.session"
-            " && w.sessionContext.session.kernel;"
-            " return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }",
-            timeout=TIMEOUT_MS,
-        )
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        run_all_cells(page, TIMEOUT_MS)
         page.wait_for_function(done, timeout=TIMEOUT_MS)
         page.wait_for_selector(idle, timeout=TIMEOUT_MS)
         outputs = page.locator(".jp-OutputArea-output")

@@ -126,6 +126,48 @@ class TestAtb19:
         assert vq.parse_atb(1, "3 1 2") == (vq.Atb.LIST, (3, 1, 2))
         assert vq.parse_atb(0, "lowest") == (vq.Atb.NONE, ())
 
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("lowest", (vq.Atb.LOWEST, ())),
+            ("highest", (vq.Atb.HIGHEST, ())),
+            ("Lowest", (vq.Atb.NONE, ())),  # strcmp: case matters
+            (" lowest", (vq.Atb.NONE, ())),
+            ("+2", (vq.Atb.LIST, (2,))),  # strtol takes a sign
+            ("1,2", (vq.Atb.LIST, (1,))),  # strtol stops at the comma; the next call reads 0
+            ("1 0 3", (vq.Atb.LIST, (1,))),  # an id 0 ends the list
+            ("3 1 x 5", (vq.Atb.LIST, (3, 1))),
+            ("  \t7", (vq.Atb.LIST, (7,))),  # leading C white space
+            ("-1", (vq.Atb.LIST, (4294967295,))),  # unsigned int atb_nodelist[]
+            ("4294967296", (vq.Atb.NONE, ())),  # atoi() is (int) strtol(): low 32 bits 0
+            ("1 4294967296 2", (vq.Atb.LIST, (1, 0, 2))),  # non-zero long, stored as 0
+            ("99999999999999999999999", (vq.Atb.LIST, (4294967295,))),  # LONG_MAX, clamped
+            ("0 1", (vq.Atb.NONE, ())),
+            ("x1", (vq.Atb.NONE, ())),
+            ("", (vq.Atb.NONE, ())),
+            ("٣", (vq.Atb.NONE, ())),  # only ASCII digits
+        ],
+    )
+    def test_parse_atb_string_is_corosyncs(self, text, expected) -> None:
+        """`parse_atb_string()` of exec/votequorum.c v3.1.7, case by case (reference 1.9)."""
+        assert vq.parse_atb_string(text) == expected
+
+    def test_the_list_stops_at_processor_count_max(self) -> None:
+        mode, ids = vq.parse_atb_string("1 " * 500)
+        assert mode is vq.Atb.LIST and len(ids) == 384
+
+    @given(st.text(alphabet="0123456789 +-,\tx", max_size=40))
+    def test_the_loaders_form_means_what_corosync_reads(self, text) -> None:
+        """One home: the config loader's model value parses back to corosync's reading."""
+        from pvequorum.conf.corosync import atb_node_as_corosync_reads_it
+
+        normalised = atb_node_as_corosync_reads_it(text)
+        raw = vq.parse_atb_string(text)
+        if normalised is None:
+            assert raw[0] is vq.Atb.NONE
+        else:
+            assert vq.parse_atb(1, normalised) == raw
+
     def test_example_four_nodes_split_two_two(self) -> None:
         """Reference 1.9 example: {1,2} keeps quorum with ATB lowest, {3,4} does not."""
         assert vq.atb_tie_applies(

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from pvequorum import limits
+from pvequorum.conf.cvalues import strtol
 from pvequorum.model import Cluster
 
 # Flag words of `corosync-quorumtool -s`, in the order it prints them (reference 5.1, 1.6).
@@ -152,24 +154,40 @@ def wait_for_all_enabled(two_node: int | None, wait_for_all: int | None) -> bool
 
 
 def parse_atb(auto_tie_breaker: int | None, atb_node: str | None) -> tuple[Atb, tuple[int, ...]]:
-    """Startup parse of auto_tie_breaker and auto_tie_breaker_node (`parse_atb_string()`, 1.9).
-
-    A list is recognised only when `atoi` of the string is non-zero; an unparseable value
-    disables ATB.
-    """
+    """Startup parse of auto_tie_breaker and auto_tie_breaker_node (`votequorum_readconfig()`,
+    reference 1.9): ATB off without the flag, "lowest" without a node string."""
     if not auto_tie_breaker:
         return Atb.NONE, ()
     if atb_node is None:
         return Atb.LOWEST, ()
-    if atb_node == "lowest":
+    return parse_atb_string(atb_node)
+
+
+def parse_atb_string(text: str) -> tuple[Atb, tuple[int, ...]]:
+    """corosync's `parse_atb_string()` (exec/votequorum.c, v3.1.7 lines 694-735), exactly.
+
+    "lowest" and "highest" by `strcmp`.  Otherwise a list only when `atoi(text)` is not 0;
+    glibc's `atoi` is `(int) strtol()`, so its low 32 bits decide ("+2" and "1,2" start a
+    list, "4294967296" does not).  Then `strtol` reads ids until one is 0 or no number is
+    left ("1,2" is [1]; "1 0 3" is [1]); each is stored in `unsigned int atb_nodelist[]`,
+    so it keeps its low 32 bits ("-1" is 4294967295).  corosync writes past the end of
+    that array after PROCESSOR_COUNT_MAX ids; the kit stops there.  Anything else: NONE,
+    which corosync logs as invalid and which disables ATB.  The one home of this rule: the
+    loader, the validator and the simulator all call it.
+    """
+    if text == "lowest":
         return Atb.LOWEST, ()
-    if atb_node == "highest":
+    if text == "highest":
         return Atb.HIGHEST, ()
+    if strtol(text)[0] % 2**32 == 0:  # atoi(atb_string) == 0
+        return Atb.NONE, ()
     ids: list[int] = []
-    for part in atb_node.split():
-        if not part.isdigit() or int(part) == 0:
+    position = 0
+    while len(ids) < limits.MAX_NODES:
+        number, position = strtol(text, position)
+        if number == 0:
             break
-        ids.append(int(part))
+        ids.append(number % 2**32)
     return (Atb.LIST, tuple(ids)) if ids else (Atb.NONE, ())
 
 

@@ -32,7 +32,6 @@ from pvequorum.conf.cvalues import (
     one_line,
     parse_uint64,
     printable,
-    strtol,
 )
 from pvequorum.conf.cvalues import parse_int as parse_int  # part of this module's interface
 from pvequorum.errors import InputError
@@ -593,25 +592,15 @@ def _quorum(doc: CorosyncConf) -> QuorumOptions:
 
 
 def atb_node_as_corosync_reads_it(value: str) -> str | None:
-    """`parse_atb_string()`: "lowest", "highest", the node ids `strtol` reads until the first
-    zero or non-number (so "1 3 x" is "1 3"), or None when corosync finds nothing valid.
+    """The model's form of what corosync reads from `auto_tie_breaker_node`: "lowest",
+    "highest", the ids of a list, or None when corosync finds nothing valid
+    (`votequorum.parse_atb_string`, the one home of that rule)."""
+    from pvequorum import votequorum  # votequorum reads numbers with conf.cvalues
 
-    Each id is what corosync stores: `strtol` clamps a number beyond `long` to LONG_MAX,
-    and the array is `unsigned int`, so an id keeps its low 32 bits; the list stops at
-    PROCESSOR_COUNT_MAX ids (the array holds no more)."""
-    if value in ("lowest", "highest"):
-        return value
-    ids: list[str] = []
-    pos = 0
-    while len(ids) < PROCESSOR_COUNT_MAX:
-        number, pos = strtol(value, pos)
-        if number <= 0:
-            break
-        ids.append(str(number % 2**32))
-    return " ".join(ids) or None
-
-
-PROCESSOR_COUNT_MAX = 384  # include/corosync/totem/totem.h: the most nodes corosync has
+    mode, ids = votequorum.parse_atb_string(value)
+    if mode is votequorum.Atb.LIST:
+        return " ".join(map(str, ids))
+    return None if mode is votequorum.Atb.NONE else mode.value
 
 
 def _links(doc: CorosyncConf, nodes: list[Node]) -> tuple[Link, ...]:

@@ -19,6 +19,7 @@ from pvequorum.conf.cvalues import one_line, parse_int, printable
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
 from pvequorum.timing import watchdog_margin
+from pvequorum.votequorum import parse_atb
 
 Severity = str  # "error" | "warning" | "note"
 
@@ -100,20 +101,6 @@ def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
 
 
 # --- reference 1.12: refuses to start vs feature disabled --------------------------------
-def _atb_mode(auto_tie_breaker: int | None, atb_node: str | None) -> str:
-    """`parse_atb_string()`: lowest | highest | list | none (invalid string)."""
-    if not auto_tie_breaker:
-        return "none"
-    if atb_node is None:
-        return "lowest"
-    if atb_node in ("lowest", "highest"):
-        return atb_node
-    head = atb_node.lstrip(" \t")
-    digits = head[1:] if head[:1] in "+-" else head
-    number = re.match(r"[0-9]*", digits)  # ASCII digits only, as atoi() reads them
-    return "list" if number and number.group().strip("0") else "none"
-
-
 def startup_problems(
     cluster: Cluster, *, allow_downscale: bool = False, lines: dict[str, int] | None = None
 ) -> list[Finding]:
@@ -170,7 +157,7 @@ def startup_problems(
             "two_node is dropped if the qdevice is registered, else the qdevice is blocked",
         )
     wait_for_all = bool(q.two_node) if q.wait_for_all is None else bool(q.wait_for_all)
-    atb = _atb_mode(q.auto_tie_breaker, q.auto_tie_breaker_node)
+    atb = parse_atb(q.auto_tie_breaker, q.auto_tie_breaker_node)[0].value  # "none", "list", ...
     if q.auto_tie_breaker and atb == "none":
         out.append(
             finding(
