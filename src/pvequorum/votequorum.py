@@ -306,7 +306,7 @@ def effective_config(cluster: Cluster, nodeid: int | None = None) -> EffectiveCo
     atb, atb_list = parse_atb(q.auto_tie_breaker, q.auto_tie_breaker_node)
     if q.auto_tie_breaker and atb is Atb.NONE:
         warnings.append(
-            "auto_tie_breaker_node is not valid. It must be 'lowest', 'highest' or a "
+            "auto_tie_breaker_nodes is not valid. It must be 'lowest', 'highest' or a "
             "space-separated list of node IDs. auto_tie_breaker is disabled"
         )
     if not q.auto_tie_breaker and q.auto_tie_breaker_node is not None:

@@ -42,7 +42,7 @@ SUBNET_BASE = "10.213"  # 10.213.<lab index>.<nodeid>/24, only inside lab namesp
 MAX_INDEX = 249
 PVE_STANDIN = "/etc/pve"
 NETNS_DIR = Path("/var/run/netns")  # where `ip netns add` creates its names (iproute2)
-SETTLE_TIMEOUT_S = 30.0
+SETTLE_TIMEOUT_S = 60.0  # a loaded CI machine once needed more than 30 s for a three-way split
 DOWN_LOCK_WAIT_S = 60.0
 # A lab name is a label (directory, lock file, messages): lower-case letters and digits only,
 # so nothing in it means anything to a shell, a path or `ip`; short enough for any of them.
