@@ -152,9 +152,15 @@ def test_two_node_on_more_than_two_nodes_votequorum_warns_cman_refuses() -> None
     assert "CQ210" not in codes(corosync_conf(2, "  two_node: 1\n"))
     cman = simple_cluster(3, stack="cman", two_node=1, expected_votes=1)
     assert [f.code for f in validate_cluster(cman) if f.severity == "error"] == ["CQ110"]
+    # cman's get_cman_join_info(): a vote sum other than 2 is reported as "more than 2
+    # nodes", even with two nodes; "votes not set to 1" needs the sum 2 and a node at != 1
     weighted = simple_cluster(2, votes=[2, 1], stack="cman", two_node=1, expected_votes=1)
     (f,) = [f for f in validate_cluster(weighted) if f.code == "CQ110"]
-    assert "votes not set to 1" in f.message
+    assert "'two_node set but there are more than 2 nodes'" in f.message
+    uneven = simple_cluster(2, votes=[2, 0], stack="cman", two_node=1, expected_votes=1)
+    (f,) = [f for f in validate_cluster(uneven) if f.code == "CQ110"]
+    assert f.message.startswith("cman refuses to start on pve1, pve2:")
+    assert "'two_node set but votes not set to 1'" in f.message
 
 
 def test_two_node_implies_wait_for_all_note() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from pvequorum import timing
 from pvequorum.model import Cluster
 from pvequorum.outage import Snapshot, describe
+from pvequorum.pmxcfs import etc_pve_writable
 from pvequorum.scenario import Step
 
 QUORATE, BLOCKED, STOPPED, DOWN, JOINING = "quorate", "blocked", "stopped", "down", "joining"
@@ -43,7 +44,7 @@ class NodeFrame:
     @property
     def writable(self) -> bool:
         """/etc/pve takes writes exactly on a quorate node (reference 6)."""
-        return self.state == QUORATE
+        return etc_pve_writable(self.state == QUORATE)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, QDevice, simple_cluster
+from pvequorum.pmxcfs import etc_pve_word, etc_pve_writable
 from pvequorum.procedures import (
     ClusterState,
     Facts,
@@ -289,7 +290,8 @@ def node_line(name: str, view: Any) -> str:
     """
     if view is None:
         return f"{name}: stopped"
-    state, etc = ("quorate", "writable") if view.quorate else ("NOT quorate", "read-only")
+    state = "quorate" if view.quorate else "NOT quorate"
+    etc = etc_pve_word(view.quorate)
     return (
         f"{name}: {state}, {view.total_votes} of {view.expected_votes} expected votes, "
         f"quorum {view.quorum}; /etc/pve {etc}"
@@ -334,8 +336,7 @@ def _snapshot(
             name=name,
             running=name in views,
             quorate=name in views and views[name].quorate,
-            # pmxcfs refuses every write while inquorate (reference 6).
-            etc_pve_writable=name in views and views[name].quorate,
+            etc_pve_writable=name in views and etc_pve_writable(views[name].quorate),
             status_text=status_text(cluster, views[name]) if name in views else None,
         )
         for name in cluster.names

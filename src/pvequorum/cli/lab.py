@@ -12,6 +12,7 @@ import sys
 
 from pvequorum.errors import InputError
 from pvequorum.model import simple_cluster
+from pvequorum.pmxcfs import etc_pve_writable
 from pvequorum.scenario import dump_json, load_scenario
 
 HELP = (
@@ -114,7 +115,7 @@ def run_status(args: argparse.Namespace) -> int:
         if status is None:
             print(f"  {name}: stopped")
             continue
-        writable = "rw" if status.quorate else "read-only"
+        writable = "rw" if etc_pve_writable(status.quorate) else "read-only"
         print(
             f"  {name}: quorate={'yes' if status.quorate else 'NO'} /etc/pve={writable} "
             f"total={status.total_votes} expected={status.expected_votes} "

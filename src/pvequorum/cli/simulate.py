@@ -8,10 +8,10 @@ from typing import Any
 from pvequorum import limits
 from pvequorum.errors import InputError
 from pvequorum.examples import example_path
+from pvequorum.pmxcfs import etc_pve_writable
 from pvequorum.scenario import MEMBERSHIP_KINDS, Scenario, dump_json, load_scenario
 from pvequorum.simulator import run_scenario
 
-# "/etc/pve": pmxcfs is writable exactly while the node is quorate (reference 6).
 COLUMNS = (
     "node",
     "quorate",
@@ -59,7 +59,7 @@ def format_table(scenario: Scenario, observations: dict[str, Any]) -> str:
                 (
                     name,
                     "yes" if v["quorate"] else "NO",
-                    "rw" if v["quorate"] else "read-only",
+                    "rw" if etc_pve_writable(v["quorate"]) else "read-only",
                     str(v["total_votes"]),
                     str(v["expected_votes"]),
                     str(v["highest_expected"]),

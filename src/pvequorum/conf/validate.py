@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pvequorum import cman
 from pvequorum.conf import clusterconf, corosync, pve
 from pvequorum.conf.cvalues import one_line, parse_int, printable
 from pvequorum.errors import InputError
@@ -117,18 +118,19 @@ def startup_problems(
     q = cluster.quorum
     out: list[Finding] = []
     if cluster.stack == "cman":
-        votes = [n.effective_votes for n in cluster.nodes]
-        if q.two_node and (len(cluster.nodes) != 2 or sum(votes) != 2):
-            reason = (
-                "two_node set but there are more than 2 nodes"
-                if len(cluster.nodes) != 2
-                else "two_node set but votes not set to 1"
-            )
+        # cman's own rule (cman.join_error, the one home); it is checked on each node
+        refusals: dict[str, list[str]] = {}
+        for node in cluster.nodes:
+            reason = cman.join_error(cluster, node)
+            if reason is not None:
+                refusals.setdefault(reason, []).append(node.name)
+        for reason, names in refusals.items():
             out.append(
                 finding(
                     "CQ110",
-                    f'cman refuses to start: two_node="1" with {len(cluster.nodes)} nodes and '
-                    f"{sum(votes)} votes: '{reason}' (reference 8.3)",
+                    f"cman refuses to start on {', '.join(names)}: two_node=\"1\" with "
+                    f"{len(cluster.nodes)} nodes and {cluster.nodelist_votes} votes: "
+                    f"'{reason}' (reference 8.3)",
                     at.get("two_node"),
                 )
             )

@@ -35,6 +35,7 @@ from typing import Any
 from pvequorum.errors import InputError, PrerequisiteError
 from pvequorum.lab.conffile import lab_corosync_conf
 from pvequorum.model import Cluster
+from pvequorum.pmxcfs import etc_pve_writable
 from pvequorum.status import QuorumStatus, parse_status
 
 ROOT_ENV = "PVEQUORUM_LAB_ROOT"
@@ -543,7 +544,7 @@ class Lab:
         """
         node = self._node(name)
         quorate = self._quorate(node)
-        mode = "rw" if quorate else "ro"
+        mode = "rw" if etc_pve_writable(quorate) else "ro"
         standin = f"{node.directory}/pve"
         if not Path(PVE_STANDIN).exists():
             Path(PVE_STANDIN).mkdir(mode=0o755)  # an empty mount point; the host keeps none of it
