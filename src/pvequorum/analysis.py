@@ -37,6 +37,7 @@ from pvequorum import cman, qnetd
 from pvequorum import votequorum as vq
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
+from pvequorum.startup import node_startup_error
 
 _UINT8 = 0xFF  # `static uint8_t quorum` in votequorum.c, as in daemon.Daemon._calculate
 # Survivor votes from which on nothing changes: `_Rule.quorate` masks quorum to 0..255, so at
@@ -120,10 +121,7 @@ def startup_error(cluster: Cluster) -> str | None:
     two_node join requirements (reference 8.3).
     """
     for node in cluster.by_nodeid():
-        if cluster.stack == "cman":
-            error = cman.join_error(cluster, node)
-        else:
-            error = vq.effective_config(cluster, node.nodeid).error
+        error = node_startup_error(cluster, node)
         if error:
             return f"{node.name}: {error}"
     return None

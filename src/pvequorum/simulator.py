@@ -17,12 +17,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pvequorum import cman, qnetd
+from pvequorum import qnetd
 from pvequorum import votequorum as vq
 from pvequorum.daemon import Daemon
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
 from pvequorum.scenario import OBSERVATIONS_FORMAT, Scenario, Step
+from pvequorum.startup import node_startup_error
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,7 @@ class Simulator:
 
     def startup_error(self, name: str) -> str | None:
         """Why corosync (or cman) would refuse to start on this node, or None (reference 1.12)."""
-        node = self.cluster.node(name)
-        if self.cluster.stack == "cman":
-            return cman.join_error(self.cluster, node)
-        return vq.effective_config(self.cluster, node.nodeid).error
+        return node_startup_error(self.cluster, self.cluster.node(name))
 
     # --- membership ------------------------------------------------------------------------
     def _settle(self) -> None:

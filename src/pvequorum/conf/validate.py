@@ -128,7 +128,7 @@ def startup_problems(
             out.append(
                 finding(
                     "CQ110",
-                    f"cman refuses to start on {', '.join(names)}: two_node=\"1\" with "
+                    f'cman refuses to start on {", ".join(names)}: two_node="1" with '
                     f"{len(cluster.nodes)} nodes and {cluster.nodelist_votes} votes: "
                     f"'{reason}' (reference 8.3)",
                     at.get("two_node"),

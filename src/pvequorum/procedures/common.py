@@ -8,6 +8,7 @@ from pvequorum.model import Cluster
 from pvequorum.procedures.plan import Check, Command, Danger
 from pvequorum.procedures.simulate import status_lines
 from pvequorum.simulator import NodeView, Simulator
+from pvequorum.startup import daemon_name, node_startup_error, startup_reference
 
 PVE_COROSYNC = "/etc/pve/corosync.conf"
 PVE_CLUSTER_CONF = "/etc/pve/cluster.conf"
@@ -53,17 +54,16 @@ def file_hash_check(on: str, path: str, text: str, description: str) -> Check:
 
 def startup_dangers(cluster: Cluster) -> tuple[Danger, ...]:
     """Blocking: the config would keep corosync (or cman) from starting (reference 1.12, 8.3)."""
-    sim = Simulator(cluster)
     out = []
-    for name in cluster.names:
-        error = sim.startup_error(name)
+    for node in cluster.nodes:
+        error = node_startup_error(cluster, node)
         if error:
             out.append(
                 Danger(
                     "blocking",
-                    f"With this config {'cman' if cluster.stack == 'cman' else 'corosync'} "
-                    f"refuses to start on {name}: {error!r}. Fix the config first.",
-                    "1.12" if cluster.stack == "corosync" else "8.3",
+                    f"With this config {daemon_name(cluster)} refuses to start on "
+                    f"{node.name}: {error!r}. Fix the config first.",
+                    startup_reference(cluster),
                 )
             )
     return tuple(out)
