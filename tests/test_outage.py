@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pvequorum import outage
+from pvequorum import engine, outage
 from pvequorum.errors import InputError
 from pvequorum.scenario import Step
 from pvequorum.simulator import Simulator
@@ -130,7 +130,7 @@ def test_snapshot_agrees_with_the_simulator_and_undo_all_returns_to_the_start(ac
     sim = Simulator(cluster)
     sim.start(cluster.names)
     for step in actions:
-        sim.apply(step)
+        engine.apply(sim, step)
     snap = outage.snapshot(state)
     assert {n: (v.quorate, v.total_votes, v.quorum) for n, v in snap.views.items()} == {
         n: (v.quorate, v.total_votes, v.quorum) for n, v in sim.views().items()

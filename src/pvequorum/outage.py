@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from pvequorum import engine
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, QDevice, simple_cluster
 from pvequorum.pmxcfs import etc_pve_word, etc_pve_writable
@@ -364,7 +365,7 @@ def _apply(sim: Simulator, step: Step) -> list[str]:
         return [f"pvecm expected {votes} on {name}: refused: {check.reason}"]
     if step.kind == "start":
         return [f"{n} refuses to start (reference 1.12)" for n in sim.start(step.nodes)]
-    sim.apply(step)
+    engine.apply(sim, step)
     return []
 
 

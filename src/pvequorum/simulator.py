@@ -17,12 +17,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pvequorum import qnetd
+from pvequorum import engine, qnetd
 from pvequorum import votequorum as vq
 from pvequorum.daemon import Daemon
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
-from pvequorum.scenario import OBSERVATIONS_FORMAT, Scenario, Step
+from pvequorum.scenario import Scenario
 from pvequorum.startup import node_startup_error
 
 
@@ -58,7 +58,11 @@ class NodeView:
 
 
 class Simulator:
-    """A cluster in motion.  Methods mirror the scenario steps; `views()` reads every node."""
+    """A cluster in motion.  Methods mirror the scenario steps; `views()` reads every node.
+
+    It is an `engine.Engine`: `engine.apply(sim, step)` runs a scenario step on it."""
+
+    engine_name = "simulator"
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
@@ -274,34 +278,10 @@ class Simulator:
             result["split_brain"] = True
         return result
 
-    def apply(self, step: Step) -> dict[str, Any]:
-        """Run one scenario step and return its result entry (scenario format)."""
-        if step.kind == "start":
-            self.start(step.nodes)
-        elif step.kind == "stop":
-            self.stop(step.nodes)
-        elif step.kind == "crash":
-            self.crash(step.nodes)
-        elif step.kind == "partition":
-            self.partition(step.groups)
-        elif step.kind == "heal":
-            self.heal()
-        elif step.kind == "expected":
-            return {"accepted": self.expected(step.nodes[0], step.votes or 0)}
-        elif step.kind == "wait":
-            self.wait(step.ms or 0)
-        elif step.kind == "observe":
-            return self.observe()
-        return {}
+    def settle(self) -> None:
+        """Nothing to wait for: every step settles the model at once (`engine.Engine`)."""
 
 
 def run_scenario(scenario: Scenario) -> dict[str, Any]:
     """Run a scenario and return its observations document (`engine: simulator`)."""
-    sim = Simulator(scenario.cluster)
-    results = [sim.apply(step) for step in scenario.steps]
-    return {
-        "format": OBSERVATIONS_FORMAT,
-        "scenario": scenario.name,
-        "engine": "simulator",
-        "results": results,
-    }
+    return engine.run_scenario(scenario, Simulator(scenario.cluster))

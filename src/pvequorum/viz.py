@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.ticker import MaxNLocator
 
-from pvequorum import timing
+from pvequorum import engine, timing
 from pvequorum.analysis import FailureAnalysis
 from pvequorum.model import Cluster
 from pvequorum.outage import describe
@@ -494,7 +494,7 @@ def scenario_timeline_figure(
     names = scenario.cluster.names
     rows: list[dict[str, Any]] = []
     for step in scenario.steps:
-        result = sim.apply(step)
+        result = engine.apply(sim, step)
         rows.append({"views": sim.views(), "result": result, "split": sim.split_brain()})
     if node is None:
         counts = {n: sum(n in r["views"] for r in rows) for n in names}

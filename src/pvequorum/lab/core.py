@@ -27,7 +27,7 @@ import signal
 import stat
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -230,7 +230,11 @@ class NodeRuntime:
 
 
 class Lab:
-    """One lab.  Use as a context manager (or call `down()`): it always cleans up."""
+    """One lab.  Use as a context manager (or call `down()`): it always cleans up.
+
+    It is an `engine.Engine`: scenarios run on it as on the simulator."""
+
+    engine_name = "lab"
 
     def __init__(self, cluster: Cluster, name: str | None = None) -> None:
         if name is not None:
@@ -462,7 +466,7 @@ class Lab:
     def running(self) -> list[str]:
         return [n.name for n in self.nodes.values() if _ours(n.pid, n.netns)]
 
-    def start(self, names: list[str]) -> None:
+    def start(self, names: Sequence[str]) -> None:
         for name in names:
             node = self._node(name)
             if _ours(node.pid, node.netns):
@@ -482,13 +486,13 @@ class Lab:
             node.pid = process.pid
         self._save()
 
-    def stop(self, names: list[str]) -> None:
+    def stop(self, names: Sequence[str]) -> None:
         self._signal(names, signal.SIGTERM)
 
-    def crash(self, names: list[str]) -> None:
+    def crash(self, names: Sequence[str]) -> None:
         self._signal(names, signal.SIGKILL)
 
-    def _signal(self, names: list[str], sig: signal.Signals) -> None:
+    def _signal(self, names: Sequence[str], sig: signal.Signals) -> None:
         nodes = [self._node(n) for n in names]
         for node in nodes:
             if _ours(node.pid, node.netns):
@@ -502,7 +506,7 @@ class Lab:
             node.pid = None
         self._save()
 
-    def partition(self, groups: list[list[str]]) -> None:
+    def partition(self, groups: Sequence[Sequence[str]]) -> None:
         placed = {n for g in groups for n in g}
         for name in placed:
             self._node(name)
@@ -583,9 +587,17 @@ class Lab:
             return None
         return parse_status(result.stdout, f"{name}: corosync-quorumtool -s")
 
-    def set_expected(self, name: str, votes: int) -> bool:
+    def expected(self, name: str, votes: int) -> bool:
         """`corosync-quorumtool -e N`, what `pvecm expected N` runs (reference 2.3)."""
         return self._quorumtool(self._node(name), "-e", str(votes)).returncode == 0
+
+    def wait(self, ms: int) -> None:
+        """Real time passes (a scenario's `wait` step)."""
+        time.sleep(ms / 1000)
+
+    def settle(self) -> None:
+        """After a membership step: until every connected group agrees on its members."""
+        self.wait_settled()
 
     def corosync_conf_text(self, name: str) -> str:
         """The corosync.conf the node's daemon runs with (/etc/corosync/corosync.conf)."""

@@ -152,7 +152,7 @@ class RealPractice(Practice):
         return name
 
     def expected(self, name: str, votes: int) -> bool:
-        accepted = bool(self.lab.set_expected(self._running(name), votes))
+        accepted = bool(self.lab.expected(self._running(name), votes))
         if accepted:
             # the reconfigure message reaches every member shortly after the tool returns
             deadline = time.monotonic() + 5
