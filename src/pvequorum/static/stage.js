@@ -32,6 +32,17 @@ function label(parent, x, y, words, cls) {
   return node;
 }
 
+// A long host name is squeezed into its box instead of running over its neighbours.
+function fit(text, room) {
+  text.removeAttribute("textLength");
+  text.removeAttribute("lengthAdjust");
+  const length = text.getComputedTextLength ? text.getComputedTextLength() : 0;
+  if (length > room) {
+    text.setAttribute("textLength", room);
+    text.setAttribute("lengthAdjust", "spacingAndGlyphs");
+  }
+}
+
 function html(tag, cls, parent, words) {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -127,21 +138,26 @@ function drawNodes(layer, frame, geo, nodes) {
       for (const cls of ["pvq-node-name", "pvq-node-state", "pvq-node-votes", "pvq-node-etc"]) {
         label(g, 0, 0, "", cls);
       }
+      make("title", {}, g); // the whole name and state, also when squeezed
       g.style.transform = `translate(${geo.place[node.name]}px, ${ROW.nodes}px)`;
       nodes.set(node.name, g);
     }
-    const [box, name, state, votes, etc] = g.children;
+    const [box, name, state, votes, etc, tip] = g.children;
     box.setAttribute("width", geo.width);
     const mid = geo.width / 2;
     for (const [text, y] of [[name, 28], [state, 54], [votes, 78], [etc, 100]]) {
       text.setAttribute("x", mid);
       text.setAttribute("y", y);
     }
+    const narrow = geo.width < 110;
     name.textContent = node.name;
     state.textContent = STATE_WORD[node.state] || node.state;
     votes.textContent = `${node.votes} vote${node.votes === 1 ? "" : "s"}`;
     const running = node.state === "quorate" || node.state === "blocked";
-    etc.textContent = running ? (node.writable ? "/etc/pve rw" : "/etc/pve READ-ONLY") : "";
+    const etcWords = node.writable ? ["/etc/pve rw", "rw"] : ["/etc/pve READ-ONLY", "RO"];
+    etc.textContent = running ? etcWords[narrow ? 1 : 0] : "";
+    for (const text of [name, state, votes, etc]) fit(text, geo.width - 10);
+    tip.textContent = `${node.name}: ${state.textContent}, ${votes.textContent}`;
     g.dataset.state = node.state;
     g.dataset.totalVotes = String(node.total_votes);
     g.dataset.quorum = String(node.quorum);
@@ -185,6 +201,7 @@ function drawTally(layer, frame, geo, bars) {
       fill.style.transform = "scaleX(0)";
       line.style.opacity = qtext.style.opacity = "0";
       words.textContent = "no node running";
+      fit(words, width);
       g.dataset.state = "none";
       return;
     }
@@ -198,6 +215,7 @@ function drawTally(layer, frame, geo, bars) {
     qtext.textContent = `quorum ${seer.quorum}`;
     words.textContent =
       `${seer.total_votes} of ${seer.expected_votes} votes: ` + (quorate ? "QUORATE" : "NOT quorate");
+    fit(words, width);
     g.dataset.state = quorate ? "quorate" : "blocked";
     g.dataset.totalVotes = String(seer.total_votes);
     g.dataset.quorum = String(seer.quorum);
