@@ -23,8 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from paths import CORPUS, PROJECT
 
+from pvequorum import cvalues
 from pvequorum.cli import main
-from pvequorum.conf import cvalues, read_text, xmltok
+from pvequorum.conf import read_text, xmltok
 from pvequorum.conf.corosync import ConfigParseError, atb_node_as_corosync_reads_it
 from pvequorum.limits import MAX_CONFIG_BYTES
 

@@ -208,7 +208,7 @@ def _start(before: Snapshot, step: Step, after: Snapshot) -> tuple[Frame, ...]:
 
 def _expected(before: Snapshot, step: Step, after: Snapshot) -> tuple[Frame, ...]:
     said = "; ".join(after.messages) or describe(step)
-    accepted = "accepted" in said
+    accepted = ": accepted, quorum " in said  # outage's own words for an accepted -e
     text = (
         "votequorum takes the new expected votes at once, with no membership change. "
         + _tally_text(after)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from pvequorum import limits
-from pvequorum.conf.cvalues import strtol
+from pvequorum.cvalues import strtol
 from pvequorum.model import Cluster
 
 # Flag words of `corosync-quorumtool -s`, in the order it prints them (reference 5.1, 1.6).

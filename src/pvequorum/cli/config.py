@@ -19,7 +19,7 @@ from typing import Any
 from pvequorum.conf import edits, load_text, parse_document, read_text, validate
 from pvequorum.conf.atomic import target_of, write_atomic
 from pvequorum.conf.corosync import CorosyncConf
-from pvequorum.conf.cvalues import ascii_uint, printable
+from pvequorum.cvalues import ascii_uint, printable
 from pvequorum.errors import InputError
 
 UINT32_MAX = 2**32 - 1  # corosync keeps votes and expected_votes as uint32

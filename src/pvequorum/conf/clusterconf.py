@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pvequorum.conf.corosync import ConfigParseError
-from pvequorum.conf.cvalues import MAX_INT_DIGITS, ascii_uint, is_ascii_int, parse_int, printable
 from pvequorum.conf.xmltok import Element, Position, Token, tokenize
+from pvequorum.cvalues import MAX_INT_DIGITS, ascii_uint, is_ascii_int, parse_int, printable
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, ModelError, Node, QDevice, QuorumOptions, Totem
 

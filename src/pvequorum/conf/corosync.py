@@ -26,14 +26,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pvequorum.conf.cvalues import (
+from pvequorum import votequorum
+from pvequorum.cvalues import (
     MAX_INT_DIGITS,
     ascii_uint,
     one_line,
     parse_uint64,
     printable,
 )
-from pvequorum.conf.cvalues import parse_int as parse_int  # part of this module's interface
+from pvequorum.cvalues import parse_int as parse_int  # part of this module's interface
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, ModelError, Node, QDevice, QuorumOptions, Totem
 
@@ -595,8 +596,6 @@ def atb_node_as_corosync_reads_it(value: str) -> str | None:
     """The model's form of what corosync reads from `auto_tie_breaker_node`: "lowest",
     "highest", the ids of a list, or None when corosync finds nothing valid
     (`votequorum.parse_atb_string`, the one home of that rule)."""
-    from pvequorum import votequorum  # votequorum reads numbers with conf.cvalues
-
     mode, ids = votequorum.parse_atb_string(value)
     if mode is votequorum.Atb.LIST:
         return " ".join(map(str, ids))

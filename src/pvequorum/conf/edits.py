@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pvequorum.conf import clusterconf, corosync, validate
 from pvequorum.conf.clusterconf import ClusterConf
 from pvequorum.conf.corosync import ConfigParseError, CorosyncConf, Line, Section
-from pvequorum.conf.cvalues import is_ascii_int, parse_uint64, printable
 from pvequorum.conf.xmltok import Element, Position
+from pvequorum.cvalues import is_ascii_int, parse_uint64, printable
 from pvequorum.errors import InputError
 from pvequorum.model import is_hostname
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pvequorum.conf.cvalues import one_line, printable
+from pvequorum.cvalues import one_line, printable
 from pvequorum.errors import InputError
 
 ARRAY_SECTIONS = ("node", "interface")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pvequorum import cman
 from pvequorum.conf import clusterconf, corosync, pve
-from pvequorum.conf.cvalues import one_line, parse_int, printable
+from pvequorum.cvalues import one_line, parse_int, printable
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
 from pvequorum.timing import watchdog_margin

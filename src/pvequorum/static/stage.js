@@ -255,10 +255,8 @@ function drawAxis(axis, scene, index, go) {
 }
 
 function timeWords(frame) {
-  const when = frame.t_max_ms > frame.t_ms
-    ? `t = ${seconds(frame.t_ms)} to ${seconds(frame.t_max_ms)}`
-    : `t = ${seconds(frame.t_ms)}`;
-  return when;
+  const end = frame.t_max_ms > frame.t_ms ? ` to ${seconds(frame.t_max_ms)}` : "";
+  return `t = ${seconds(frame.t_ms)}${end}`;
 }
 
 export default {

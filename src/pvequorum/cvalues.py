@@ -6,8 +6,9 @@ corosync (and cman, corosync-qdevice, pmxcfs) turn text into numbers with `strto
 it refuses like any other bad one.  Python's `int()` differs in ways a hostile file can
 reach: it takes Unicode digits (`int('٣') == 3`, and `'²'.isdigit()` is True although
 `int('²')` fails), underscores and trailing blanks, and it raises for literals over 4300
-digits.  Every conversion of text in `pvequorum.conf` goes through this module instead:
-only ASCII digits, and never more than `MAX_INT_DIGITS` significant digits converted.
+digits.  Every conversion of text in `pvequorum.conf` and `pvequorum.votequorum` goes
+through this module instead: only ASCII digits, and never more than `MAX_INT_DIGITS`
+significant digits converted.
 """
 
 from __future__ import annotations
