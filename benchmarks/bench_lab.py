@@ -34,8 +34,8 @@ def measure(nodes: int) -> tuple[float, float, float]:
         lab = Lab(cluster).up()
         lab.start(list(cluster.names))
         while True:
-            views = lab.observe()["nodes"]
-            if len(views) == nodes and all(v["quorate"] for v in views.values()):
+            views = lab.observe().nodes
+            if len(views) == nodes and all(v.quorate for v in views):
                 break
             time.sleep(0.05)
         up_times.append(time.monotonic() - start)

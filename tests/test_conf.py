@@ -38,7 +38,7 @@ def test_round_trip_is_byte_identical(path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "problem"),
     [
-        ("totem {\n version: 2\n", 1, "Missing closing brace"),
+        ("totem {\n version: 2\n", 2, "Missing closing brace"),
         ("}\n", 1, "Unexpected closing brace"),
         ("totem {\n garbage\n}\n", 2, "not opening or closing"),
         ("totem { x\n}\n", 1, "Extra characters after opening bracket"),

@@ -186,18 +186,18 @@ def test_typed_view_refuses_bad_numbers_with_position() -> None:
 
 # --- lossless attribute edits ------------------------------------------------------------
 def test_set_attribute_keeps_quotes_and_order() -> None:
-    doc = clusterconf.parse("<cluster a='1'  b=\"2\"><cman x='y'/></cluster>")
+    text = "<cluster a='1'  b=\"2\"><cman x='y'/></cluster>"
+    doc = clusterconf.parse(text)
+    doc.set(doc.root, "a", "it's")
+    assert doc.dump() == "<cluster a='it&apos;s'  b=\"2\"><cman x='y'/></cluster>"
+    doc = clusterconf.parse(text)
     cman = doc.root.find("cman")
     assert cman is not None
-    assert clusterconf.set_attribute(doc, doc.root, "a", "it's") == (
-        "<cluster a='it&apos;s'  b=\"2\"><cman x='y'/></cluster>"
-    )
-    assert clusterconf.set_attribute(doc, cman, "two_node", "1", first=True) == (
-        "<cluster a='1'  b=\"2\"><cman two_node=\"1\" x='y'/></cluster>"
-    )
-    assert (
-        clusterconf.remove_attribute(doc, doc.root, "b") == "<cluster a='1'><cman x='y'/></cluster>"
-    )
+    doc.set(cman, "two_node", "1", first=True)
+    assert doc.dump() == "<cluster a='1'  b=\"2\"><cman two_node=\"1\" x='y'/></cluster>"
+    doc = clusterconf.parse(text)
+    assert doc.remove(doc.root, "b") and not doc.remove(doc.root, "b")
+    assert doc.dump() == "<cluster a='1'><cman x='y'/></cluster>"
 
 
 # --- PVE 3's canonical writer (reference 8.1) ---------------------------------------------

@@ -80,9 +80,10 @@ def test_nasty_files_keep_their_quirks() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "column", "problem"),
     [
-        ("totem {\n version: 2\n", 1, 1, "Missing closing brace"),
-        ("a {\n  b {\n  }\n", 1, 1, "Missing closing brace for section 'a'"),
-        ("a {\n  b {\n", 2, 3, "Missing closing brace for section 'a.b'"),
+        # corosync names the last line it read; we name the section and where it opened
+        ("totem {\n version: 2\n", 2, 1, "Missing closing brace"),
+        ("a {\n  b {\n  }\n", 3, 1, r"Missing closing brace \(section 'a', opened at line 1"),
+        ("a {\n  b {\n", 2, 1, r"Missing closing brace \(section 'a.b', opened at line 2"),
         ("}\n", 1, 1, "Unexpected closing brace"),
         ("totem {\n garbage\n}\n", 2, 2, "Line is not opening or closing section or key value"),
         ("totem { x\n}\n", 1, 9, "Extra characters after opening bracket"),
@@ -91,7 +92,9 @@ def test_nasty_files_keep_their_quirks() -> None:
         ("totem {\n } }\n", 2, 2, "Extra characters before or after closing bracket"),
         ("a {\n  x}\n}\n", 2, 3, "Extra characters before or after closing bracket"),
         ("a {\n" + "k: " + "v" * 600 + "\n}\n", 2, 511, "Line too long"),
-        ("k: v\x00\n", 1, 5, "binary data"),
+        # C stops reading the line at the NUL: what it read does not end the line
+        ("k: v\x00\n", 1, 511, "Line too long"),
+        ("a {\n" + "\x00" * 600 + "\n", 3, 1, "Missing closing brace"),  # two fgets() reads
         ("a" * 250 + " {\n  " + "b" * 10 + ": 1\n}\n", 2, 3, "New key makes total cmap path"),
         ("a" * 260 + " {\n}\n", 1, 1, "Start of section makes total cmap path too long"),
     ],
@@ -160,7 +163,7 @@ def test_value_problems_are_corosyncs_own_messages() -> None:
     problems = corosync.value_problems(corosync.parse(text))
     assert [line for line, _ in problems] == [2, 3, 8, 13, 17]
     assert problems[2][1] == (
-        'Value of key "nodelist.node.nodeid" is expected to be integer in range '
+        'Value of key "nodelist.node.0.nodeid" is expected to be integer in range '
         '(0..4294967295), but "-1" was given'
     )
     assert "Invalid cipher type" in problems[1][1]

@@ -198,9 +198,9 @@ def test_two_node_tells_what_it_implies_for_wait_for_all() -> None:
     result = edits.set_two_node(TWO, True)
     assert any("wait_for_all" in note for note in result.notes)
     assert "CQ302" in {f.code for f in result.findings}
-    explicit = edits.set_two_node(
-        edits.set_key(corosync.parse(TWO), "quorum", "wait_for_all", "0").dump(), True
-    )
+    with_wfa = corosync.parse(TWO)
+    with_wfa.set("quorum", "wait_for_all", "0")
+    explicit = edits.set_two_node(with_wfa.dump(), True)
     assert any("explicitly" in note for note in explicit.notes)
     off = edits.set_two_node(result.new_text, False)
     assert any("now off" in note for note in off.notes)
@@ -291,11 +291,13 @@ def test_edits_keep_crlf_tabs_and_missing_final_newline() -> None:
     )
 
 
-def test_set_key_keeps_spacing_and_trailing_blanks() -> None:
+def test_set_keeps_spacing_and_trailing_blanks() -> None:
     doc = corosync.parse("totem {\n  token:\t3000  \n}\n")
-    assert edits.set_key(doc, "totem", "token", "5000").dump() == "totem {\n  token:\t5000  \n}\n"
-    new = edits.set_key(corosync.parse("a: 1\n"), "quorum.device", "model", "net").dump()
-    assert new == "a: 1\n\nquorum {\n  device {\n    model: net\n  }\n}\n"
+    doc.set("totem", "token", "5000")
+    assert doc.dump() == "totem {\n  token:\t5000  \n}\n"
+    doc = corosync.parse("a: 1\n")
+    doc.set("quorum.device", "model", "net")
+    assert doc.dump() == "a: 1\n\nquorum {\n  device {\n    model: net\n  }\n}\n"
 
 
 def test_style_pve_gives_the_canonical_layout() -> None:

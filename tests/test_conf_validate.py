@@ -119,7 +119,7 @@ _devices = st.one_of(st.none(), st.builds(QDevice, votes=st.sampled_from([None, 
 @st.composite
 def clusters(draw: st.DrawFn) -> Cluster:
     n = draw(st.integers(1, 6))
-    votes = draw(st.lists(st.sampled_from([None, 1, 1, 2]), min_size=n, max_size=n))
+    votes = draw(st.lists(st.sampled_from([None, 1, 1, 2, 0]), min_size=n, max_size=n))
     nodes = tuple(Node(f"n{i}", i, votes[i - 1]) for i in range(1, n + 1))
     quorum = QuorumOptions(
         expected_votes=draw(st.sampled_from([None, 1, 2, 3, 5, 8])),
@@ -127,22 +127,54 @@ def clusters(draw: st.DrawFn) -> Cluster:
         wait_for_all=draw(_flag),
         last_man_standing=draw(_flag),
         auto_tie_breaker=draw(_flag),
-        auto_tie_breaker_node=draw(st.sampled_from([None, "lowest", "highest", "1 3", "2"])),
+        auto_tie_breaker_node=draw(
+            st.sampled_from([None, "lowest", "highest", "1 3", "2", "0", "0 1"])
+        ),
         device=draw(_devices),
     )
     return Cluster("c", nodes, quorum)
 
 
-@settings(max_examples=400, deadline=None)
-@given(clusters())
-def test_startup_problems_agrees_with_the_votequorum_module(cluster: Cluster) -> None:
-    """Two independent readings of votequorum_readconfig() must agree on the refusal."""
-    errors = [f for f in startup_problems(cluster) if f.severity == "error"]
-    expected = votequorum.effective_config(cluster).error
-    if expected is None:
+@settings(max_examples=600, deadline=None)
+@given(clusters(), st.booleans())
+def test_startup_problems_words_what_the_votequorum_module_decides(
+    cluster: Cluster, allow_downscale: bool
+) -> None:
+    """The validator re-decides nothing: its first error is effective_config()'s error, and
+    the warnings before it are effective_config()'s warnings, check for check."""
+    found = startup_problems(cluster, allow_downscale=allow_downscale)
+    cfg = votequorum.effective_config(cluster, allow_downscale=allow_downscale)
+    errors = [f for f in found if f.severity == "error"]
+    if cfg.error is None:
         assert errors == []
+        before = found
     else:
-        assert errors and expected in errors[0].message
+        first = errors[0]
+        assert f"corosync refuses to start: '{cfg.error}'" in first.message
+        assert first.code == validate.STARTUP_CODES[cfg.checks[-1].kind]
+        before = found[: found.index(first)]
+    assert [f.code for f in before] == [
+        validate.STARTUP_CODES[c.kind] for c in cfg.checks if not c.refuses
+    ]
+    assert len(cfg.warnings) == len(before) and all(f.severity == "warning" for f in before)
+    # and every check the module finds, also those after the first refusal, is one finding
+    everything = votequorum.startup_checks(cluster, allow_downscale=allow_downscale)
+    assert [f.code for f in found] == [validate.STARTUP_CODES[c.kind] for c in everything]
+
+
+def test_every_startup_check_has_a_code_of_its_severity() -> None:
+    for kind, check in votequorum.STARTUP_CHECKS.items():
+        code = validate.STARTUP_CODES[kind]
+        assert CODES[code][0] == ("error" if check.refuses else "warning"), kind
+        assert (code in validate.REFUSES_TO_START) is check.refuses
+
+
+def test_startup_findings_point_at_the_key_of_their_check() -> None:
+    cluster = simple_cluster(3, device=QDevice(), expected_votes=5, last_man_standing=1)
+    lines = {"device": 10, "last_man_standing": 7}
+    found = startup_problems(cluster, lines=lines)
+    assert [(f.code, f.line) for f in found] == [("CQ103", 7), ("CQ105", 10)]
+    assert "added by a reload: the qdevice is blocked (CS_ERR_ACCESS)" in found[0].message
 
 
 # --- two_node, expected_votes, versions, duplicates, votes -----------------------------------

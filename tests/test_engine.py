@@ -6,10 +6,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
+
 from pvequorum import engine
 from pvequorum.lab.core import Lab
 from pvequorum.model import simple_cluster
-from pvequorum.scenario import Scenario, Step
+from pvequorum.scenario import (
+    Accepted,
+    Done,
+    NodeObservation,
+    Observation,
+    Scenario,
+    Step,
+)
 from pvequorum.simulator import Simulator, run_scenario
 
 
@@ -46,9 +55,9 @@ class Recorder:
     def settle(self) -> None:
         self.calls.append(("settle",))
 
-    def observe(self) -> dict[str, Any]:
+    def observe(self) -> Observation:
         self.calls.append(("observe",))
-        return {"nodes": {}}
+        return Observation(())
 
 
 STEPS = (
@@ -113,3 +122,52 @@ def test_the_simulator_runs_through_the_seam() -> None:
     assert document == engine.run_scenario(scenario, Simulator(scenario.cluster))
     end = document["results"][-1]["nodes"]
     assert set(end) == {"pve1"}  # only pve1 is still running
+
+
+def test_apply_returns_typed_results() -> None:
+    recorder = Recorder()
+    assert engine.apply(recorder, Step("start", ("pve1",))) == Done()
+    assert engine.apply(recorder, Step("expected", ("pve1",), votes=1)) == Accepted(True)
+    assert engine.apply(recorder, Step("expected", ("pve1",), votes=2)) == Accepted(False)
+    assert engine.apply(recorder, Step("observe", label="x")) == Observation(())
+    with pytest.raises(ValueError, match="no engine step"):
+        engine.apply(recorder, Step("link-down"))
+
+
+def test_the_simulators_observation_is_typed_and_its_dict_is_the_format() -> None:
+    sim = Simulator(simple_cluster(3))
+    engine.apply(sim, Step("start", ("pve3", "pve1")))
+    seen = sim.observe()
+    assert seen.names == ("pve1", "pve3")  # nodeid order, whatever the start order
+    pve1 = seen.node("pve1")
+    assert pve1 == NodeObservation(
+        name="pve1",
+        quorate=True,
+        expected_votes=3,
+        highest_expected=3,
+        total_votes=2,
+        quorum=2,
+        flags=("Quorate",),
+        members=("pve1", "pve3"),
+    )
+    assert seen.get("pve2") is None and not seen.split_brain
+    with pytest.raises(KeyError, match="pve2"):
+        seen.node("pve2")
+    assert seen.to_dict()["nodes"]["pve1"] == {
+        "quorate": True,
+        "expected_votes": 3,
+        "highest_expected": 3,
+        "total_votes": 2,
+        "quorum": 2,
+        "flags": ["Quorate"],
+        "members": ["pve1", "pve3"],
+    }
+    assert list(seen.to_dict()) == ["nodes"]  # split_brain only when true
+
+
+def test_split_brain_is_in_the_dict_only_when_true() -> None:
+    sim = Simulator(simple_cluster(2, two_node=1, wait_for_all=0))
+    engine.apply(sim, Step("start", ("pve1", "pve2")))
+    engine.apply(sim, Step("partition", groups=(("pve1",), ("pve2",))))
+    seen = sim.observe()
+    assert seen.split_brain and seen.to_dict()["split_brain"] is True

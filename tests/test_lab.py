@@ -94,8 +94,8 @@ def test_two_labs_side_by_side_and_cleanup() -> None:
         assert first.name != second.name
         first.start(["pve1"])
         second.start(["pve1"])
-        assert first.observe()["nodes"]["pve1"]["quorate"]
-        assert second.observe()["nodes"]["pve1"]["quorate"]
+        assert first.observe().node("pve1").quorate
+        assert second.observe().node("pve1").quorate
         names = (first.name, second.name)
     listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert not any(name in listing for name in names)

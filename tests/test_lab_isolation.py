@@ -147,7 +147,7 @@ def test_a_lab_under_a_root_with_shell_characters_works(
     monkeypatch.chdir(tmp_path)
     with core.Lab(simple_cluster(1), "shell") as lab:
         lab.start(["pve1"])
-        assert lab.observe()["nodes"]["pve1"]["quorate"]
+        assert lab.observe().node("pve1").quorate
         result = lab.exec("pve1", ["sh", "-c", 'touch /etc/pve/x && printf %s "$1"', "-", "$(id)"])
         assert (result.returncode, result.stdout) == (0, "$(id)"), result.stderr
         assert (root / "shell" / "pve1" / "pve" / "x").exists()
@@ -203,12 +203,12 @@ def test_a_second_up_of_one_name_leaves_the_first_lab_alone(root: Path) -> None:
     require_lab()
     with core.Lab(simple_cluster(1), "twin") as first:
         first.start(["pve1"])
-        assert first.observe()["nodes"]["pve1"]["quorate"]
+        assert first.observe().node("pve1").quorate
         with pytest.raises(core.LabExists, match="exists already"):
             core.Lab(simple_cluster(1), "twin").up()
         with core._locked("twin"), pytest.raises(core.LabBusy, match="another process"):
             core.Lab(simple_cluster(1), "twin").up()  # as if the first were still building
-        assert first.observe()["nodes"]["pve1"]["quorate"]
+        assert first.observe().node("pve1").quorate
         assert {first.switch, first.nodes["pve1"].netns} <= _netns()
 
 
@@ -364,8 +364,8 @@ def test_two_default_named_labs_made_before_either_is_up(root: Path) -> None:
         assert first.name != second.name and first.index != second.index
         first.start(["pve1"])
         second.start(["pve1"])
-        assert first.observe()["nodes"]["pve1"]["quorate"]
-        assert second.observe()["nodes"]["pve1"]["quorate"]
+        assert first.observe().node("pve1").quorate
+        assert second.observe().node("pve1").quorate
 
 
 def test_down_of_a_lab_that_is_not_built_here_touches_no_namespace(root: Path) -> None:
@@ -384,7 +384,7 @@ def test_down_of_a_lab_that_is_not_built_here_touches_no_namespace(root: Path) -
     with core.Lab(simple_cluster(1), "again") as second:
         second.start(["pve1"])
         first.down()  # a stale handle on the earlier build
-        assert second.observe()["nodes"]["pve1"]["quorate"]
+        assert second.observe().node("pve1").quorate
         assert (root / "again" / "state.json").exists()
 
 

@@ -241,8 +241,8 @@ def test_apply_restore_quorum_and_two_node_mode_on_the_real_lab(tmp_path: Path) 
         results = [step["result"] for step in applied.result["applied"]]
         assert results == ["ok", "manual", "ok"]  # look, confirmed off (by parameter), lower
         assert "Quorate:          Yes" in applied.result["final_status"]
-        view = lab.observe()["nodes"]["pve1"]
-        assert (view["quorate"], view["expected_votes"], view["quorum"]) == (True, 1, 1)
+        view = lab.observe().node("pve1")
+        assert (view.quorate, view.expected_votes, view.quorum) == (True, 1, 1)
 
         lab.start(["pve2"])
         lab.wait_settled()
@@ -260,9 +260,8 @@ def test_apply_restore_quorum_and_two_node_mode_on_the_real_lab(tmp_path: Path) 
         assert applied.result["applied"] and all(
             s["result"] == "ok" for s in applied.result["applied"]
         )
-        nodes = lab.observe()["nodes"]
-        for view in nodes.values():
-            assert view["flags"] == ["2Node", "Quorate", "WaitForAll"] and view["quorum"] == 1
+        for view in lab.observe().nodes:
+            assert view.flags == ("2Node", "Quorate", "WaitForAll") and view.quorum == 1
         status = lab.exec("pve1", ["corosync-quorumtool", "-s"]).stdout
         assert "Flags:            2Node Quorate WaitForAll \n" in status
         assert json.loads(json.dumps(applied.result))["verdict"] == "GO"

@@ -86,8 +86,8 @@ def test_wait_for_all_cold_start_planned_and_applied(tmp_path: Path) -> None:
         record = read_result(tmp_path / "a.ipynb")
         assert [s["result"] for s in record["applied"]] == ["ok", "manual", "ok"]
         assert "confirmed by parameter confirmed_down" in " ".join(record["applied"][1]["log"])
-        view = lab.observe()["nodes"]["pve1"]
-        assert (view["quorate"], view["expected_votes"], view["quorum"]) == (True, 1, 1)
+        view = lab.observe().node("pve1")
+        assert (view.quorate, view.expected_votes, view.quorum) == (True, 1, 1)
         assert lab.exec("pve1", ["touch", "/etc/pve/x"]).returncode == 0  # writable again
         # the plan says a reload keeps a two_node partition quorate: check that claim
         assert any(
@@ -95,8 +95,8 @@ def test_wait_for_all_cold_start_planned_and_applied(tmp_path: Path) -> None:
         )
         lab.exec("pve1", ["corosync-cfgtool", "-R"])
         time.sleep(2)
-        view = lab.observe()["nodes"]["pve1"]
-        assert (view["quorate"], view["expected_votes"], view["quorum"]) == (True, 2, 1)
+        view = lab.observe().node("pve1")
+        assert (view.quorate, view.expected_votes, view.quorum) == (True, 2, 1)
 
 
 def test_apply_refuses_a_stale_token_and_a_changed_state(tmp_path: Path) -> None:
@@ -139,8 +139,8 @@ def test_apply_refuses_a_stale_token_and_a_changed_state(tmp_path: Path) -> None
         assert "nothing was changed" in changed.error
         assert "pve2 cannot be both up and confirmed down" in changed.error
         assert changed.result["applied"] == []
-        view = lab.observe()["nodes"]["pve1"]
-        assert (view["expected_votes"], view["quorum"]) == (2, 2)  # untouched
+        view = lab.observe().node("pve1")
+        assert (view.expected_votes, view.quorum) == (2, 2)  # untouched
 
 
 def test_link_check_sees_a_live_peer_and_a_partition_stays_unknowable(tmp_path: Path) -> None:

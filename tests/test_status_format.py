@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from pvequorum.model import QDevice, simple_cluster
+from pvequorum.scenario import NodeObservation
 from pvequorum.simulator import Simulator
 from pvequorum.status import (
     StatusParseError,
@@ -99,17 +102,20 @@ def test_parse_inverts_render(hex_ids: bool, scenario: str) -> None:
         sim.crash(["pve2", "pve3"])
     view = sim.views()["pve1"]
     parsed = parse_status(render_pvecm_status(view, cluster_name="c", config_version=4))
-    assert parsed.to_observation() == view.to_observation()
+    assert NodeObservation.read("pve1", parsed) == NodeObservation.read("pve1", view)
     assert parsed.local_name == "pve1" and parsed.config_version == 4
     plain = parse_status(render_quorumtool(view, hex_ids=hex_ids))
-    assert plain.node_id == 1 and plain.to_observation() == view.to_observation()
+    assert plain.node_id == 1
+    assert NodeObservation.read("pve1", plain) == NodeObservation.read("pve1", view)
 
 
 def test_parse_with_ip_names_maps_back() -> None:
     view = _sim(3).views()["pve1"]
     parsed = parse_status(REFERENCE_QUORATE)
     by_ip = {ip: name for name, ip in ADDRESSES.items()}
-    assert parsed.to_observation(by_ip) == view.to_observation()
+    assert parsed.member_names(by_ip) == view.members
+    named = NodeObservation.read("pve1", parsed)
+    assert replace(named, members=view.members) == NodeObservation.read("pve1", view)
 
 
 def test_parse_cman_status() -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pvequorum import cman
 from pvequorum import votequorum as vq
-from pvequorum.model import QDevice, simple_cluster
+from pvequorum.model import Cluster, Node, QDevice, QuorumOptions, simple_cluster
 
 
 def _expected(n: int, *, t: int, quorate: bool, two_node: bool = False, nodes: int = 1):
@@ -243,6 +243,150 @@ class TestIncompatible112:
         assert cfg.atb is vq.Atb.LOWEST
         cfg = vq.effective_config(simple_cluster(3, auto_tie_breaker=1, wait_for_all=1))
         assert cfg.atb is vq.Atb.LOWEST
+
+    def test_checks_come_in_readconfig_order_and_corosync_stops_at_the_first_refusal(
+        self,
+    ) -> None:
+        cluster = simple_cluster(
+            3, two_node=1, device=QDevice(), auto_tie_breaker=1, last_man_standing=1
+        )
+        kinds = [c.kind for c in vq.startup_checks(cluster, allow_downscale=True)]
+        assert kinds == [
+            vq.StartupKind.TWO_NODE_WITH_QDEVICE,
+            vq.StartupKind.TWO_NODE_WITH_ATB,
+            vq.StartupKind.QDEVICE_WITH_LMS,
+            vq.StartupKind.QDEVICE_WITH_ATB,
+            vq.StartupKind.QDEVICE_WITH_DOWNSCALE,
+        ]  # WFA, autoset by two_node, keeps ATB on with 3 votes; the list goes on
+        cfg = vq.effective_config(cluster, allow_downscale=True)
+        assert cfg.error is not None and "two_node and quorum device" in cfg.error
+        assert cfg.warnings == () and [c.kind for c in cfg.checks] == kinds[:1]
+
+    def test_a_check_carries_corosyncs_words_its_key_and_the_reload_effect(self) -> None:
+        odd = vq.STARTUP_CHECKS[vq.StartupKind.ATB_ODD]
+        assert not odd.refuses and odd.key == "auto_tie_breaker"
+        assert odd.message == "auto_tie_breaker is set and the cluster has an odd number of nodes."
+        assert odd.also_logged[-1].startswith("Therefore auto_tie_breaker has been disabled.")
+        assert "comes back once the vote sum is even" in odd.runtime
+        lms = vq.STARTUP_CHECKS[vq.StartupKind.QDEVICE_WITH_LMS]
+        assert lms.refuses and lms.key == "last_man_standing" and "CS_ERR_ACCESS" in lms.runtime
+        assert vq.effective_config(simple_cluster(3, auto_tie_breaker=1)).warnings == (odd.message,)
+
+
+_flag = st.sampled_from([None, 0, 1])
+
+
+@st.composite
+def _clusters(draw: st.DrawFn) -> Cluster:
+    n = draw(st.integers(1, 6))
+    votes = draw(st.lists(st.sampled_from([None, 1, 1, 2, 0]), min_size=n, max_size=n))
+    quorum = QuorumOptions(
+        expected_votes=draw(st.sampled_from([None, 1, 2, 3, 5, 8])),
+        two_node=draw(_flag),
+        wait_for_all=draw(_flag),
+        last_man_standing=draw(_flag),
+        auto_tie_breaker=draw(_flag),
+        auto_tie_breaker_node=draw(
+            st.sampled_from([None, "lowest", "highest", "1 3", "2", "0", "0 1"])
+        ),
+        device=draw(
+            st.one_of(st.none(), st.builds(QDevice, votes=st.sampled_from([None, 0, 1, 2, 4])))
+        ),
+    )
+    return Cluster("c", tuple(Node(f"n{i}", i, votes[i - 1]) for i in range(1, n + 1)), quorum)
+
+
+def _readconfig(cluster: Cluster, allow_downscale: bool) -> tuple[str | None, list[str]]:
+    """`votequorum_readconfig(VOTEQUORUM_READCONFIG_STARTUP)` of exec/votequorum.c (corosync
+    v3.1.7, lines 1243-1564) transliterated line by line, as a test oracle: the error string
+    it returns and the lines it logs on the way (CRIT and WARNING)."""
+    q, log = cluster.quorum, []
+    expected_votes = q.expected_votes or 0
+    node_count, node_expected_votes = len(cluster.nodes), cluster.nodelist_votes
+    have_qdevice = q.device is not None
+    qdevice_votes = -1 if q.device is None or q.device.votes is None else q.device.votes
+    two_node = q.two_node or 0
+    if two_node and have_qdevice:
+        return (
+            "configuration error: two_node and quorum device cannot be configured at the same "
+            "time!",
+            log,
+        )
+    wait_for_all_autoset = q.wait_for_all is None
+    wait_for_all = q.wait_for_all or 0
+    last_man_standing = q.last_man_standing or 0
+    atb, atb_string = q.auto_tie_breaker or 0, q.auto_tie_breaker_node
+    if atb:
+        auto_tie_breaker = vq.Atb.LOWEST
+    else:
+        auto_tie_breaker = vq.Atb.NONE
+        if atb_string is not None:
+            log.append("auto_tie_breaker_node: is meaningless if auto_tie_breaker is set to 0")
+    if atb and atb_string is not None:
+        auto_tie_breaker = vq.parse_atb_string(atb_string)[0]
+        if auto_tie_breaker is vq.Atb.NONE:
+            log.append(
+                "auto_tie_breaker_nodes is not valid. It must be 'lowest', 'highest' or a "
+                "space-separated list of node IDs. auto_tie_breaker is disabled"
+            )
+    if wait_for_all_autoset:
+        wait_for_all = two_node
+    if two_node and auto_tie_breaker is not vq.Atb.NONE:
+        log.append("two_node and auto_tie_breaker are both specified but are not compatible.")
+        log.append("two_node has been disabled, please fix your corosync.conf")
+        two_node = 0
+    if auto_tie_breaker is not vq.Atb.NONE and node_expected_votes % 2 and not wait_for_all:
+        if last_man_standing:
+            log += [
+                "auto_tie_breaker is set, the cluster has an odd number of nodes",
+                "and last_man_standing is also set. With this situation a better",
+                "solution would be to disable LMS, leave ATB enabled, and also",
+                "enable wait_for_all (mandatory for ATB in odd-numbered clusters).",
+                "Due to this ambiguity, corosync will fail to start. Please fix your corosync.conf",
+            ]
+            return (
+                "configuration error: auto_tie_breaker & last_man_standing not available in "
+                "odd sized cluster",
+                log,
+            )
+        log += [
+            "auto_tie_breaker is set and the cluster has an odd number of nodes.",
+            "wait_for_all needs to be set for this configuration but it is missing",
+            "Therefore auto_tie_breaker has been disabled. Please fix your corosync.conf",
+        ]
+        auto_tie_breaker = vq.Atb.NONE
+    error = "configuration error: quorum.device"
+    if have_qdevice and last_man_standing:
+        return f"{error} is not compatible with last_man_standing", log
+    if have_qdevice and auto_tie_breaker is not vq.Atb.NONE:
+        return f"{error} is not compatible with auto_tie_breaker", log
+    if have_qdevice and allow_downscale:
+        return f"{error} is not compatible with allow_downscale", log
+    if expected_votes and have_qdevice and qdevice_votes == -1:
+        return f"{error}.votes must be specified when quorum.expected_votes is set", log
+    if have_qdevice and qdevice_votes == -1 and node_count != node_expected_votes:
+        return f"{error}.votes must be specified when not all nodes votes 1", log
+    if qdevice_votes > 0 and expected_votes and expected_votes - qdevice_votes < 2:
+        return (
+            "configuration error: quorum.device.votes is too high or expected_votes is too low",
+            log,
+        )
+    return None, log
+
+
+@settings(max_examples=600, deadline=None)
+@given(_clusters(), st.booleans())
+def test_startup_reading_is_corosyncs_line_for_line(cluster: Cluster, downscale: bool) -> None:
+    """effective_config's error and the lines its checks log are those of the C function."""
+    error, log = _readconfig(cluster, downscale)
+    cfg = vq.effective_config(cluster, allow_downscale=downscale)
+    assert cfg.error == error
+    logged = [
+        line
+        for c in cfg.checks
+        for line in (c.also_logged if c.refuses else (c.message, *c.also_logged))
+    ]
+    assert logged == log
 
 
 class TestExpectedVotes12:

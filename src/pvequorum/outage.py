@@ -18,16 +18,9 @@ from pvequorum import engine
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, QDevice, simple_cluster
 from pvequorum.pmxcfs import etc_pve_word, etc_pve_writable
-from pvequorum.procedures import (
-    ClusterState,
-    Facts,
-    NodeStatus,
-    Plan,
-    PlanInput,
-    PveVersion,
-    build_plan,
-)
+from pvequorum.procedures import NodeStatus, Plan
 from pvequorum.procedures.render import to_markdown
+from pvequorum.procedures.request import build_request, make_plan
 from pvequorum.scenario import Step
 from pvequorum.simulator import NodeView, Simulator
 from pvequorum.status import render_cman_status, render_pvecm_status
@@ -385,7 +378,10 @@ def situation_plan(snap: Snapshot, *, ha_resources: bool = False) -> Plan | None
 
     The simulator knows what an operator must check by hand: nodes it stopped or crashed are
     *confirmed down*; nodes alive in another partition are not, so the plan refuses to hand
-    out `pvecm expected` there (reference 2.4, split brain).
+    out `pvecm expected` there (reference 2.4, split brain).  The request is built as the
+    CLI's and the runbooks' are (`procedures.request.build_request`), with the cluster and
+    the node's view instead of files; a cluster beyond `limits.MAX_PLAN_NODES` is refused
+    with the CLI's `InputError`.
     """
     blocked = [p for p in snap.partitions if not any(snap.views[n].quorate for n in p)]
     if not blocked:
@@ -405,17 +401,24 @@ def situation_plan(snap: Snapshot, *, ha_resources: bool = False) -> Plan | None
         flags=tuple(view.flags),
         highest_expected=view.highest_expected,
     )
-    inp = PlanInput(
-        cluster=cluster,
-        state=ClusterState.build(cluster, confirmed_down=snap.stopped, status=[status], local=node),
-        version=PveVersion.parse(PVE_VERSION[cluster.stack]),
-        facts=Facts(ha_resources=ha_resources),
+    request = build_request(
+        "restore-quorum",
+        cluster,
+        "the simulated cluster",
+        pve_version=PVE_VERSION[cluster.stack],
+        views=[status],
+        confirmed_down=snap.stopped,
+        local=node,
+        ha_resources=ha_resources,
     )
-    return build_plan("restore-quorum", inp)
+    return make_plan(request).plan
 
 
 def situation_markdown(snap: Snapshot, *, ha_resources: bool = False) -> str:
-    plan = situation_plan(snap, ha_resources=ha_resources)
+    try:
+        plan = situation_plan(snap, ha_resources=ha_resources)
+    except InputError as exc:  # e.g. more nodes than plans are made for
+        return f"No plan for this situation: {exc}"
     if plan is None:
         if not snap.views:
             return "No node is running: start one."

@@ -10,9 +10,10 @@ from __future__ import annotations
 import gc
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pvequorum import limits
 from pvequorum.errors import InputError
@@ -64,6 +65,133 @@ class Scenario:
     @property
     def stack(self) -> str:
         return self.cluster.stack
+
+
+# --- results: what an engine answers to each step -------------------------------------------
+class QuorumReading(Protocol):
+    """What an engine reads on one running node: a simulator `NodeView` or the lab's parsed
+    `corosync-quorumtool -s` (`status.QuorumStatus`).  `None` is a line the tool did not
+    print; the format keeps it as null."""
+
+    @property
+    def quorate(self) -> bool: ...
+    @property
+    def expected_votes(self) -> int | None: ...
+    @property
+    def highest_expected(self) -> int | None: ...
+    @property
+    def total_votes(self) -> int | None: ...
+    @property
+    def quorum(self) -> int | None: ...
+    @property
+    def flags(self) -> tuple[str, ...]: ...
+    def member_names(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class NodeObservation:
+    """One running node in an `observe` result: the format's "Per-node fields".
+
+    Room for the extensions' per-node keys `qdevice` and `links` (docs/scenario-format.md,
+    "Extensions"): each will be an optional field, left out of `to_dict` while unset, so
+    that version-1 documents stay byte for byte the same.
+    """
+
+    name: str
+    quorate: bool
+    expected_votes: int | None
+    highest_expected: int | None
+    total_votes: int | None
+    quorum: int | None
+    flags: tuple[str, ...]
+    members: tuple[str, ...]
+
+    @classmethod
+    def read(cls, name: str, reading: QuorumReading) -> NodeObservation:
+        return cls(
+            name=name,
+            quorate=reading.quorate,
+            expected_votes=reading.expected_votes,
+            highest_expected=reading.highest_expected,
+            total_votes=reading.total_votes,
+            quorum=reading.quorum,
+            flags=tuple(reading.flags),
+            members=tuple(reading.member_names()),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "quorate": self.quorate,
+            "expected_votes": self.expected_votes,
+            "highest_expected": self.highest_expected,
+            "total_votes": self.total_votes,
+            "quorum": self.quorum,
+            "flags": list(self.flags),
+            "members": list(self.members),
+        }
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The result of an `observe` step: every running node, in nodeid order.
+
+    `split_brain` is the simulator's own key (two disjoint quorate groups); the lab never
+    sets it and comparisons drop it (`comparable_results`).
+    """
+
+    nodes: tuple[NodeObservation, ...]
+    split_brain: bool = False
+
+    @classmethod
+    def read(
+        cls, cluster: Cluster, readings: Mapping[str, QuorumReading], *, split_brain: bool = False
+    ) -> Observation:
+        """The one place where both engines' readings become an observation (nodeid order)."""
+        order = {n.name: n.nodeid for n in cluster.nodes}
+        names = sorted(readings, key=order.__getitem__)
+        return cls(tuple(NodeObservation.read(n, readings[n]) for n in names), split_brain)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(n.name for n in self.nodes)
+
+    def get(self, name: str) -> NodeObservation | None:
+        """The node's view, or None when it is not running."""
+        return next((n for n in self.nodes if n.name == name), None)
+
+    def node(self, name: str) -> NodeObservation:
+        found = self.get(name)
+        if found is None:
+            raise KeyError(f"{name!r} is not running (running: {', '.join(self.names)})")
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"nodes": {n.name: n.to_dict() for n in self.nodes}}
+        if self.split_brain:
+            out["split_brain"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The result of an `expected` step: whether corosync took the value (reference 2.2)."""
+
+    accepted: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted}
+
+
+@dataclass(frozen=True)
+class Done:
+    """The result of a membership step or a wait: nothing to report."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {}
+
+
+StepResult = Done | Accepted | Observation
+"""One entry of an observations document's `results`; `to_dict()` is its JSON form."""
 
 
 def _is_int(value: object) -> bool:

@@ -22,7 +22,7 @@ from pvequorum import votequorum as vq
 from pvequorum.daemon import Daemon
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
-from pvequorum.scenario import Scenario
+from pvequorum.scenario import Observation, Scenario
 from pvequorum.startup import node_startup_error
 
 
@@ -45,16 +45,9 @@ class NodeView:
     qdevice_cast: bool
     wait_for_all_status: bool
 
-    def to_observation(self) -> dict[str, Any]:
-        return {
-            "quorate": self.quorate,
-            "expected_votes": self.expected_votes,
-            "highest_expected": self.highest_expected,
-            "total_votes": self.total_votes,
-            "quorum": self.quorum,
-            "flags": list(self.flags),
-            "members": list(self.members),
-        }
+    def member_names(self) -> tuple[str, ...]:
+        """Member names in nodeid order (`scenario.QuorumReading`, as a parsed status)."""
+        return self.members
 
 
 class Simulator:
@@ -270,13 +263,9 @@ class Simulator:
         quorate_parts = [p for p in self.partitions() if any(self._daemons[n].quorate for n in p)]
         return len(quorate_parts) > 1
 
-    def observe(self) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "nodes": {name: v.to_observation() for name, v in self.views().items()}
-        }
-        if self.split_brain():
-            result["split_brain"] = True
-        return result
+    def observe(self) -> Observation:
+        """Every running node's view, and whether the cluster is in split brain."""
+        return Observation.read(self.cluster, self.views(), split_brain=self.split_brain())
 
     def settle(self) -> None:
         """Nothing to wait for: every step settles the model at once (`engine.Engine`)."""

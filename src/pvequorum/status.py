@@ -67,18 +67,6 @@ class QuorumStatus:
         rows = sorted((m for m in self.members if m.nodeid != 0), key=lambda m: m.nodeid)
         return tuple(mapping.get(m.name, m.name) for m in rows)
 
-    def to_observation(self, address_to_name: dict[str, str] | None = None) -> dict[str, Any]:
-        """The scenario format's per-node observation dict."""
-        return {
-            "quorate": self.quorate,
-            "expected_votes": self.expected_votes,
-            "highest_expected": self.highest_expected,
-            "total_votes": self.total_votes,
-            "quorum": self.quorum,
-            "flags": list(self.flags),
-            "members": list(self.member_names(address_to_name)),
-        }
-
 
 _LABEL = re.compile(r"^([A-Za-z][A-Za-z ]*?):\s?(.*)$")
 

@@ -20,7 +20,7 @@ from pvequorum import engine, timing
 from pvequorum.analysis import FailureAnalysis
 from pvequorum.model import Cluster
 from pvequorum.outage import describe
-from pvequorum.scenario import Scenario, Step
+from pvequorum.scenario import Accepted, Scenario, Step
 from pvequorum.simulator import Simulator
 
 
@@ -539,7 +539,7 @@ def scenario_timeline_figure(
             va="top",
             fontsize=FONT - 3,
         )
-        if rows[i]["result"].get("accepted") is False:
+        if rows[i]["result"] == Accepted(False):
             ax.text(i, top + 0.95, "refused", ha="center", fontsize=FONT - 3)
         if rows[i]["split"]:
             ax.text(i, top + 1.35, "SPLIT BRAIN", ha="center", fontsize=FONT - 3, weight="bold")

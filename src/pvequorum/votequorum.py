@@ -256,12 +256,258 @@ def flags(
     return tuple(word for word, set_ in zip(FLAG_ORDER, on, strict=True) if set_)
 
 
+class StartupKind(Enum):
+    """Stable ids of the checks of `votequorum_readconfig()` (reference 1.12), in its order.
+
+    The validator maps each to its finding code (`conf.validate.startup_problems`); lessons
+    and tests may name them.  The value is the id as text.
+    """
+
+    TWO_NODE_WITH_QDEVICE = "two_node_with_qdevice"
+    ATB_NODE_WITHOUT_ATB = "atb_node_without_atb"
+    ATB_NODE_INVALID = "atb_node_invalid"
+    TWO_NODE_WITH_ATB = "two_node_with_atb"
+    ATB_ODD_WITH_LMS = "atb_odd_with_lms"
+    ATB_ODD = "atb_odd"
+    QDEVICE_WITH_LMS = "qdevice_with_lms"
+    QDEVICE_WITH_ATB = "qdevice_with_atb"
+    QDEVICE_WITH_DOWNSCALE = "qdevice_with_allow_downscale"
+    QDEVICE_VOTES_WITH_EXPECTED = "qdevice_votes_missing_with_expected_votes"
+    QDEVICE_VOTES_UNEVEN = "qdevice_votes_missing_with_uneven_votes"
+    QDEVICE_VOTES_TOO_HIGH = "qdevice_votes_too_high"
+
+
+@dataclass(frozen=True)
+class StartupCheck:
+    """One check of `votequorum_readconfig()` that a config fails (reference 1.12).
+
+    `refuses`: corosync does not start (the quorum service fails to load with `message`,
+    the string `votequorum_readconfig()` returns); otherwise it starts, logs `message` and
+    disables a feature.  `also_logged` are the other lines the check logs (CRIT or WARNING;
+    for a refusal, before it), without the trailing newlines of some C strings.  `key` is
+    the quorum key the check is about (where a finding points), `runtime` what a reload
+    that adds the combination does instead (reference 1.12, right column), and `source` the
+    lines of exec/votequorum.c (corosync v3.1.7).
+    """
+
+    kind: StartupKind
+    refuses: bool
+    message: str
+    key: str
+    runtime: str
+    source: str
+    also_logged: tuple[str, ...] = ()
+
+
+_QDEVICE_BLOCKED = "the qdevice is blocked (CS_ERR_ACCESS)"
+_NOT_REREAD = "nothing: a reload reads neither auto_tie_breaker nor auto_tie_breaker_node"
+_ATB_ODD_LINES = (
+    "auto_tie_breaker is set and the cluster has an odd number of nodes.",
+    "wait_for_all needs to be set for this configuration but it is missing",
+    "Therefore auto_tie_breaker has been disabled. Please fix your corosync.conf",
+)
+_ATB_ODD_LMS_LINES = (
+    "auto_tie_breaker is set, the cluster has an odd number of nodes",
+    "and last_man_standing is also set. With this situation a better",
+    "solution would be to disable LMS, leave ATB enabled, and also",
+    "enable wait_for_all (mandatory for ATB in odd-numbered clusters).",
+    "Due to this ambiguity, corosync will fail to start. Please fix your corosync.conf",
+)
+
+
+def _check(
+    kind: StartupKind,
+    message: str,
+    key: str,
+    runtime: str,
+    source: str,
+    also_logged: tuple[str, ...] = (),
+) -> StartupCheck:
+    """A check; it refuses to start exactly when its message is one of the strings
+    `votequorum_readconfig()` returns, which all begin "configuration error: "."""
+    refuses = message.startswith("configuration error: ")
+    return StartupCheck(kind, refuses, message, key, runtime, source, also_logged)
+
+
+STARTUP_CHECKS: dict[StartupKind, StartupCheck] = {
+    c.kind: c
+    for c in (
+        _check(
+            StartupKind.TWO_NODE_WITH_QDEVICE,
+            "configuration error: two_node and quorum device cannot be configured at the "
+            "same time!",
+            "device",
+            "two_node is dropped if the qdevice is registered, else the qdevice is blocked",
+            "lines 1299-1314",
+        ),
+        _check(
+            StartupKind.ATB_NODE_WITHOUT_ATB,
+            "auto_tie_breaker_node: is meaningless if auto_tie_breaker is set to 0",
+            "auto_tie_breaker_node",
+            _NOT_REREAD,
+            "lines 1330-1340 (WARNING)",
+        ),
+        _check(
+            StartupKind.ATB_NODE_INVALID,
+            "auto_tie_breaker_nodes is not valid. It must be 'lowest', 'highest' or a "
+            "space-separated list of node IDs. auto_tie_breaker is disabled",
+            "auto_tie_breaker_node",
+            _NOT_REREAD,
+            "line 1342, parse_atb_string() lines 694-735 (WARNING)",
+        ),
+        _check(
+            StartupKind.TWO_NODE_WITH_ATB,
+            "two_node and auto_tie_breaker are both specified but are not compatible.",
+            "two_node",
+            "the same: two_node, read again, is disabled again",
+            "lines 1375-1379 (CRIT)",
+            ("two_node has been disabled, please fix your corosync.conf",),
+        ),
+        _check(
+            StartupKind.ATB_ODD_WITH_LMS,
+            "configuration error: auto_tie_breaker & last_man_standing not available in odd "
+            "sized cluster",
+            "auto_tie_breaker",
+            "the reload's votes and expected votes are not applied",
+            "lines 1385-1397",
+            _ATB_ODD_LMS_LINES,
+        ),
+        _check(
+            StartupKind.ATB_ODD,
+            _ATB_ODD_LINES[0],
+            "auto_tie_breaker",
+            "the same: auto_tie_breaker is disabled, and comes back once the vote sum is even",
+            "lines 1385-1405 (CRIT)",
+            _ATB_ODD_LINES[1:],
+        ),
+        _check(
+            StartupKind.QDEVICE_WITH_LMS,
+            "configuration error: quorum.device is not compatible with last_man_standing",
+            "last_man_standing",
+            _QDEVICE_BLOCKED,
+            "lines 1415-1424",
+        ),
+        _check(
+            StartupKind.QDEVICE_WITH_ATB,
+            "configuration error: quorum.device is not compatible with auto_tie_breaker",
+            "auto_tie_breaker",
+            _QDEVICE_BLOCKED,
+            "lines 1426-1435",
+        ),
+        _check(
+            StartupKind.QDEVICE_WITH_DOWNSCALE,
+            "configuration error: quorum.device is not compatible with allow_downscale",
+            "allow_downscale",
+            _QDEVICE_BLOCKED,
+            "lines 1437-1446",
+        ),
+        _check(
+            StartupKind.QDEVICE_VOTES_WITH_EXPECTED,
+            "configuration error: quorum.device.votes must be specified when "
+            "quorum.expected_votes is set",
+            "device",
+            _QDEVICE_BLOCKED,
+            "lines 1453-1462",
+        ),
+        _check(
+            StartupKind.QDEVICE_VOTES_UNEVEN,
+            "configuration error: quorum.device.votes must be specified when not all nodes votes 1",
+            "device",
+            _QDEVICE_BLOCKED,
+            "lines 1469-1481",
+        ),
+        _check(
+            StartupKind.QDEVICE_VOTES_TOO_HIGH,
+            "configuration error: quorum.device.votes is too high or expected_votes is too low",
+            "device",
+            _QDEVICE_BLOCKED,
+            "lines 1487-1499",
+        ),
+    )
+}
+
+
+def startup_checks(cluster: Cluster, *, allow_downscale: bool = False) -> tuple[StartupCheck, ...]:
+    """Every check of `votequorum_readconfig()` that `cluster` fails, in the function's order.
+
+    The one home of the startup rules (reference 1.12, also 1.5 and 1.9): `effective_config`
+    takes its refusal and warnings from here and `conf.validate.startup_problems` only turns
+    these into findings.  exec/votequorum.c (corosync v3.1.7) lines 1243-1564:
+
+    * corosync stops at the first refusal (`goto out`), so it logs only the warnings before
+      it; this list goes on past a refusal, with the state the code had reached, because
+      fixing the first refusal would reveal the next ones;
+    * the wait_for_all autoset (line 1368, `wait_for_all = two_node` when the key is absent)
+      happens before two_node is disabled by ATB, so WFA stays on (trap 10.7); the ATB
+      checks after line 1385 see ATB as parsed, then as disabled for an odd vote sum;
+    * `quorum.device.votes` absent is the C value -1 (uint32 0xffffffff), which the model's
+      vote limit (2**31 - 1) keeps apart from any real value, so `expected - votes` below is
+      the same in C's int arithmetic;
+    * line 1282, "nodelist or quorum.expected_votes must be configured!", cannot fail on a
+      `Cluster` (it always has a node): `conf.validate` checks it on the file (CQ108).  The
+      ev_tracking file (line 1352) is machine state, not config, and is not modelled.
+
+    `allow_downscale` is not in the model, so it is a parameter.  For a cman cluster cman's
+    own rule applies instead (`cman.join_error`, reference 8.3).
+    """
+    q = cluster.quorum
+    found: list[StartupCheck] = []
+
+    def fails(kind: StartupKind) -> None:
+        found.append(STARTUP_CHECKS[kind])
+
+    device = q.device
+    node_count = len(cluster.nodes)
+    node_expected = cluster.nodelist_votes
+    expected = q.expected_votes or 0
+    device_votes = -1 if device is None or device.votes is None else device.votes
+    if q.two_node and device is not None:
+        fails(StartupKind.TWO_NODE_WITH_QDEVICE)
+    if not q.auto_tie_breaker and q.auto_tie_breaker_node is not None:
+        fails(StartupKind.ATB_NODE_WITHOUT_ATB)
+    atb, _ = parse_atb(q.auto_tie_breaker, q.auto_tie_breaker_node)
+    if q.auto_tie_breaker and atb is Atb.NONE:
+        fails(StartupKind.ATB_NODE_INVALID)
+    wait_for_all = wait_for_all_enabled(q.two_node, q.wait_for_all)
+    if q.two_node and atb is not Atb.NONE:
+        fails(StartupKind.TWO_NODE_WITH_ATB)
+    if atb is not Atb.NONE and node_expected % 2 and not wait_for_all:
+        if q.last_man_standing:
+            fails(StartupKind.ATB_ODD_WITH_LMS)
+        else:
+            fails(StartupKind.ATB_ODD)
+            atb = Atb.NONE
+    if device is not None:
+        if q.last_man_standing:
+            fails(StartupKind.QDEVICE_WITH_LMS)
+        if atb is not Atb.NONE:
+            fails(StartupKind.QDEVICE_WITH_ATB)
+        if allow_downscale:
+            fails(StartupKind.QDEVICE_WITH_DOWNSCALE)
+        if expected and device_votes == -1:
+            fails(StartupKind.QDEVICE_VOTES_WITH_EXPECTED)
+        if device_votes == -1 and node_count != node_expected:
+            fails(StartupKind.QDEVICE_VOTES_UNEVEN)
+        if device_votes > 0 and expected and expected - device_votes < 2:
+            fails(StartupKind.QDEVICE_VOTES_TOO_HIGH)
+    return tuple(found)
+
+
+def reached_checks(checks: tuple[StartupCheck, ...]) -> tuple[StartupCheck, ...]:
+    """The checks corosync itself gets to: up to and with the first refusal (`goto out`)."""
+    for i, check in enumerate(checks):
+        if check.refuses:
+            return checks[: i + 1]
+    return checks
+
+
 @dataclass(frozen=True)
 class EffectiveConfig:
     """What votequorum makes of a config at startup (`votequorum_readconfig()`, reference 1.2-1.12).
 
     `error` is the startup refusal string when corosync would refuse to start; `warnings`
-    are the CRIT/WARNING lines of features that get disabled instead.
+    are the CRIT/WARNING lines of features that get disabled instead, as far as corosync
+    gets (the first line of each check; `checks` has them whole).
     """
 
     own_votes: int
@@ -275,17 +521,24 @@ class EffectiveConfig:
     atb_list: tuple[int, ...]
     error: str | None
     warnings: tuple[str, ...]
+    checks: tuple[StartupCheck, ...] = ()
 
 
-def effective_config(cluster: Cluster, nodeid: int | None = None) -> EffectiveConfig:
+def effective_config(
+    cluster: Cluster, nodeid: int | None = None, *, allow_downscale: bool = False
+) -> EffectiveConfig:
     """Startup reading of the quorum section, in the order of `votequorum_readconfig()`.
 
     Reference 1.2 (expected votes and qdevice auto votes), 1.5 (two_node, WFA autoset, two_node
-    vs ATB), 1.9 (ATB parsing and the odd-sum rule), 1.12 (incompatible combinations).
+    vs ATB), 1.9 (ATB parsing and the odd-sum rule), 1.12 (incompatible combinations).  Which
+    checks fail is decided once, in `startup_checks`; here they take effect as corosync
+    applies them: the first refusal is `error` and ends the reading, the warnings before it
+    disable two_node or ATB.
     """
     q = cluster.quorum
-    warnings: list[str] = []
-    error: str | None = None
+    checks = reached_checks(startup_checks(cluster, allow_downscale=allow_downscale))
+    kinds = {c.kind for c in checks}
+    error = next((c.message for c in checks if c.refuses), None)
     node_expected = cluster.nodelist_votes
     node_count = len(cluster.nodes)
     own = (
@@ -294,63 +547,16 @@ def effective_config(cluster: Cluster, nodeid: int | None = None) -> EffectiveCo
     expected_cfg = q.expected_votes or 0
     device = q.device
     qdevice_votes = -1 if device is None or device.votes is None else device.votes
-    two_node = bool(q.two_node)
-
-    if two_node and device is not None:
-        error = (
-            "configuration error: two_node and quorum device cannot be configured at the same time!"
-        )
-    wfa = wait_for_all_enabled(q.two_node, q.wait_for_all)
-    lms = bool(q.last_man_standing)
-    lms_window = q.last_man_standing_window or DEFAULT_LMS_WINDOW_MS
     atb, atb_list = parse_atb(q.auto_tie_breaker, q.auto_tie_breaker_node)
-    if q.auto_tie_breaker and atb is Atb.NONE:
-        warnings.append(
-            "auto_tie_breaker_nodes is not valid. It must be 'lowest', 'highest' or a "
-            "space-separated list of node IDs. auto_tie_breaker is disabled"
-        )
-    if not q.auto_tie_breaker and q.auto_tie_breaker_node is not None:
-        warnings.append("auto_tie_breaker_node: is meaningless if auto_tie_breaker is set to 0")
-    if error is None and two_node and atb is not Atb.NONE:
-        warnings.append("two_node and auto_tie_breaker are both specified but are not compatible.")
-        two_node = False
-    if error is None and atb is not Atb.NONE and node_expected % 2 and not wfa:
-        if lms:
-            error = (
-                "configuration error: auto_tie_breaker & last_man_standing not available in "
-                "odd sized cluster"
-            )
-        else:
-            warnings.append(
-                "auto_tie_breaker is set and the cluster has an odd number of nodes: "
-                "auto_tie_breaker has been disabled"
-            )
-            atb = Atb.NONE
-    if error is None and device is not None:
-        if lms:
-            error = "configuration error: quorum.device is not compatible with last_man_standing"
-        elif atb is not Atb.NONE:
-            error = "configuration error: quorum.device is not compatible with auto_tie_breaker"
-        elif expected_cfg and qdevice_votes == -1:
-            error = (
-                "configuration error: quorum.device.votes must be specified when "
-                "quorum.expected_votes is set"
-            )
-        elif qdevice_votes == -1 and node_count != node_expected:
-            error = (
-                "configuration error: quorum.device.votes must be specified when not all "
-                "nodes votes 1"
-            )
-        elif qdevice_votes > 0 and expected_cfg and expected_cfg - qdevice_votes < 2:
-            error = (
-                "configuration error: quorum.device.votes is too high or expected_votes is too low"
-            )
+    if StartupKind.ATB_ODD in kinds:
+        atb = Atb.NONE
     if (
         device is not None
         and qdevice_votes == -1
         and not expected_cfg
         and node_count == node_expected
     ):
+        # line 1505: the device's votes default to the nodes' votes minus one (reference 1.2)
         qdevice_votes = node_expected - 1
         node_expected += qdevice_votes
     expected = expected_cfg if expected_cfg else node_expected
@@ -358,12 +564,13 @@ def effective_config(cluster: Cluster, nodeid: int | None = None) -> EffectiveCo
         own_votes=own.effective_votes,
         expected_votes=expected,
         qdevice_votes=max(qdevice_votes, 0) if device is not None else 0,
-        two_node=two_node,
-        wait_for_all=wfa,
-        last_man_standing=lms,
-        lms_window_ms=lms_window,
+        two_node=bool(q.two_node) and StartupKind.TWO_NODE_WITH_ATB not in kinds,
+        wait_for_all=wait_for_all_enabled(q.two_node, q.wait_for_all),
+        last_man_standing=bool(q.last_man_standing),
+        lms_window_ms=q.last_man_standing_window or DEFAULT_LMS_WINDOW_MS,
         atb=atb,
         atb_list=atb_list,
         error=error,
-        warnings=tuple(warnings),
+        warnings=tuple(c.message for c in checks if not c.refuses),
+        checks=checks,
     )

@@ -194,7 +194,7 @@ def _int_option(option: str, value: str, minimum: int) -> int:
     return number
 
 
-def _edit(args: argparse.Namespace, text: str) -> edits.EditResult:
+def _edit(args: argparse.Namespace, text: edits.Config) -> edits.EditResult:
     action = _action(args)
     kw: dict[str, Any] = {"source": args.file, "force": args.force}
     if action in ("two_node", "no_two_node"):
@@ -220,13 +220,14 @@ def _edit(args: argparse.Namespace, text: str) -> edits.EditResult:
 
 
 def run_edit(args: argparse.Namespace) -> int:
-    text = read_text(args.file)
-    parse_document(text, args.file)  # refuse unparseable input before anything else
+    # The one parse of the input: unparseable input is refused before anything else, and
+    # the transform edits this document (`conf.edits`), so nothing parses the file again.
+    doc = parse_document(read_text(args.file), args.file)
     if args.algorithm and not args.add_qdevice:
         raise InputError("--algorithm goes with --add-qdevice")
     if args.address and not args.add_node:
         raise InputError("--address goes with --add-node")
-    result = edits.restyle(_edit(args, text), args.style, args.file)
+    result = edits.restyle(_edit(args, doc), args.style, args.file)
     if args.output:
         _writable(args.output)  # a device, FIFO or directory fails before the diff is printed
     _say(result.diff, end="")

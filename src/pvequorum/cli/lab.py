@@ -2,6 +2,8 @@
 
 The /etc/pve inside a lab node is a stand-in: a plain directory that is read-only while the
 node is not quorate.  It imitates pmxcfs's quorum gate (reference 6) and nothing more.
+`up`, `start`, `stop`, `crash`, `partition` and `heal` are scenario steps, run through
+`engine.apply` as in `lab run`: each waits until the membership has settled.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import argparse
 import json
 import sys
 
+from pvequorum import engine
 from pvequorum.errors import InputError
 from pvequorum.model import simple_cluster
 from pvequorum.pmxcfs import etc_pve_writable
-from pvequorum.scenario import dump_json, load_scenario
+from pvequorum.scenario import Step, dump_json, load_scenario
 
 HELP = (
     "A lab of real corosync 3 daemons, one per network namespace, on this machine (root).\n"
@@ -98,8 +101,7 @@ def run_up(args: argparse.Namespace) -> int:
         raise InputError("lab up needs a scenario file or --nodes N")
     lab = Lab(cluster, args.name).up()
     try:
-        lab.start(list(cluster.names))
-        lab.wait_settled()
+        engine.apply(lab, Step("start", cluster.names))
     except BaseException:
         lab.down()
         raise
@@ -125,23 +127,18 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_fault(args: argparse.Namespace) -> int:
-    lab = _lab(args)
-    getattr(lab, args.action)(args.nodes)
-    lab.wait_settled()
+    engine.apply(_lab(args), Step(args.action, tuple(args.nodes)))
     return run_status(args)
 
 
 def run_partition(args: argparse.Namespace) -> int:
-    lab = _lab(args)
-    lab.partition([g.split(",") for g in args.groups])
-    lab.wait_settled()
+    groups = tuple(tuple(g.split(",")) for g in args.groups)
+    engine.apply(_lab(args), Step("partition", groups=groups))
     return run_status(args)
 
 
 def run_heal(args: argparse.Namespace) -> int:
-    lab = _lab(args)
-    lab.heal()
-    lab.wait_settled()
+    engine.apply(_lab(args), Step("heal"))
     return run_status(args)
 
 

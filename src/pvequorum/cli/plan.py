@@ -54,30 +54,24 @@ def _read(path: str, what: str) -> str:
     return read_input(path, what, MAX_CONFIG_BYTES)
 
 
-def _names(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [n.strip() for n in value.split(",") if n.strip()]
-
-
 def run(args: argparse.Namespace) -> int:
-    from pvequorum.procedures.request import PlanRequest, make_plan
+    from pvequorum.procedures.request import build_request, make_plan
 
     planned = make_plan(
-        PlanRequest(
-            kind=args.kind,
-            config_text=_read(args.config, "config"),
-            config_where=args.config,
+        build_request(
+            args.kind,
+            _read(args.config, "config"),
+            args.config,
             pve_version=args.pve_version,
-            statuses=tuple((p, _read(p, "status")) for p in args.status),
-            up=tuple(_names(args.up) or ()) if args.up is not None else None,
-            confirmed_down=tuple(_names(args.confirmed_down) or []),
+            statuses=[(p, _read(p, "status")) for p in args.status],
+            up=args.up,
+            confirmed_down=args.confirmed_down,
             node=args.node,
             ha_resources=args.ha,
             qdevice_host=args.qdevice_host,
             new_text=_read(args.new_config, "new config") if args.new_config else None,
             pveversion_text=_read(args.pveversion, "pveversion") if args.pveversion else None,
-            pveversion_where=args.pveversion or "pveversion",
+            pveversion_where=args.pveversion,
         )
     )
     sys.stdout.write(render(planned.plan, args.format))

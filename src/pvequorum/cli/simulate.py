@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from pvequorum import limits
+from pvequorum import engine, limits
 from pvequorum.errors import InputError
 from pvequorum.examples import example_path
 from pvequorum.pmxcfs import etc_pve_writable
 from pvequorum.scenario import MEMBERSHIP_KINDS, Scenario, dump_json, load_scenario
-from pvequorum.simulator import run_scenario
+from pvequorum.simulator import Simulator
 
 COLUMNS = (
     "node",
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     path = args.file or example_path("two-node-maintenance.json")
     scenario = load_scenario(path)
     check_work(scenario, str(path))
-    observations = run_scenario(scenario)
+    observations = engine.run_scenario(scenario, Simulator(scenario.cluster))
     print(dump_json(observations) if args.json else format_table(scenario, observations), end="")
     if not args.json:
         print()

@@ -1,26 +1,36 @@
 """cluster.conf of Proxmox VE 2.x/3.x (cman): lossless text, a typed view, PVE 3's writer.
 
 The document is the original text plus the tokens of `conf.xmltok`, so `dump()` returns
-the input exactly and an edit rewrites one attribute value (or inserts one attribute, or
-one element) and nothing else: comments, attribute order, quotes and blanks survive.
-The typed view follows reference 8.2 and 8.3; the canonical writer is PVE 3's
+the input exactly and an edit rewrites one attribute value (or inserts or removes one
+attribute, or one element) and nothing else: comments, attribute order, quotes and blanks
+survive.  The typed view follows reference 8.2 and 8.3; the canonical writer is PVE 3's
 `write_cluster_conf` (reference 8.1).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from pvequorum.conf.corosync import ConfigParseError
-from pvequorum.conf.xmltok import Element, Position, Token, tokenize
+from pvequorum.conf.xmltok import Element, Position, Token, is_name, read_tag, tokenize
 from pvequorum.cvalues import MAX_INT_DIGITS, ascii_uint, is_ascii_int, parse_int, printable
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, ModelError, Node, QDevice, QuorumOptions, Totem
 
 
 class ClusterConf:
-    """A parsed cluster.conf; `dump()` returns the original text exactly."""
+    """A parsed cluster.conf: its text, tokens and elements, and edits in place.
+
+    `dump()` returns the text exactly, edits included.  `set`, `remove`, `add_element` and
+    `remove_element` change the document itself, as `CorosyncConf`'s edits do (a transform
+    parses once and edits several times; `copy()` keeps an original).  The tokens and the
+    element tree stay exactly what `parse(self.dump())` builds, without tokenizing the text
+    again: the one tag an edit writes is read back by the tokenizer (`xmltok.read_tag`) and
+    refused unless it reads as meant, every other token only moves.
+    """
 
     def __init__(self, text: str, tokens: list[Token], root: Element, source: str) -> None:
         self.text = text
@@ -52,6 +62,158 @@ class ClusterConf:
     @property
     def newline(self) -> str:
         return "\r\n" if self.text.count("\r\n") * 2 > self.text.count("\n") else "\n"
+
+    # --- edits, in place -----------------------------------------------------------------
+    def copy(self) -> ClusterConf:
+        """An independent document with the same text (edits change a document in place)."""
+        from copy import deepcopy
+
+        return deepcopy(self)
+
+    def set(self, element: Element, name: str, value: str, *, first: bool = False) -> None:
+        """One attribute set: its value replaced in place (same quotes), or inserted.
+
+        A new attribute goes right after the element name when `first` (the source article's
+        `<cman two_node="1" expected_votes="1" ...>`), else after the last attribute."""
+        _check_value(value, self.source)
+        text, tag = self.text, element.tag
+        existing = tag.attr(name)
+        if existing is not None:
+            q = existing.quote
+            head, tail = text[tag.start : existing.value_start], text[existing.end : tag.end]
+            new = head + q + _escape(value, q) + q + tail
+        else:
+            _check_name(name, self.source)
+            at = tag.name_end if first or not tag.attrs else tag.attrs[-1].end
+            new = text[tag.start : at] + f' {name}="{_escape(value)}"' + text[at : tag.end]
+        piece = self._tag(new, {**element.attrib, name: value})
+        [element.tag] = self._splice(tag.start, tag.end, [piece])
+
+    def remove(self, element: Element, name: str) -> bool:
+        """One attribute removed with the blanks before it (after it, when it starts its own
+        line); False when the element has no such attribute."""
+        existing = element.tag.attr(name)
+        if existing is None:
+            return False
+        text, tag = self.text, element.tag
+        start, end = existing.start, existing.end
+        while start > tag.name_end and text[start - 1] in " \t":
+            start -= 1
+        if start > tag.name_end and text[start - 1] in "\r\n":
+            start = existing.start  # the attribute starts its own line: keep the line break
+            while end < tag.end and text[end] in " \t":
+                end += 1
+        attrib = {k: v for k, v in element.attrib.items() if k != name}
+        piece = self._tag(text[tag.start : start] + text[end : tag.end], attrib)
+        [element.tag] = self._splice(tag.start, tag.end, [piece])
+        return True
+
+    def add_element(self, parent: Element, name: str, attrs: dict[str, str]) -> Element:
+        """A new `<name .../>` as the last child of `parent`, on its own line.
+
+        It goes after the last child element with that sibling's indentation (tomlkit's
+        rule), or before the parent's end tag one level deeper than the parent (an empty
+        `<parent/>` becomes `<parent>...</parent>`)."""
+        _check_name(name, self.source)
+        for key, value in attrs.items():
+            _check_name(key, self.source)
+            _check_value(value, self.source)
+        markup = f"<{name}" + "".join(f' {k}="{_escape(v)}"' for k, v in attrs.items()) + "/>"
+        child = self._tag(markup, attrs)
+        text, eol = self.text, self.newline
+        pad = _indent_before(text, parent.tag.start) or ""
+        if parent.children:
+            last = parent.children[-1]
+            indent = _indent_before(text, last.tag.start)
+            at = last.span[1]
+            pieces = [child] if indent is None else [_text(eol + indent), child]
+            [tag] = self._splice(at, at, pieces)
+        elif parent.end is None:  # <x/> becomes <x>...</x>
+            old = parent.tag
+            opening = self._tag(text[old.start : old.end - 2].rstrip() + ">", parent.attrib)
+            closing = f"</{parent.name}>"
+            pieces = [
+                opening,
+                _text(f"{eol}{pad}  "),
+                child,
+                _text(f"{eol}{pad}"),
+                (closing, Token("end", 0, len(closing), parent.name)),
+            ]
+            parent.tag, tag, parent.end = self._splice(old.start, old.end, pieces)
+        else:
+            at = parent.end.start
+            if _indent_before(text, at) is not None:
+                at = _line_start(text, at)
+                pieces = [_text(f"{pad}  "), child, _text(eol)]
+            else:
+                pieces = [_text(f"{eol}{pad}  "), child, _text(f"{eol}{pad}")]
+            [tag] = self._splice(at, at, pieces)
+        element = Element(tag, parent=parent)
+        parent.children.append(element)
+        return element
+
+    def remove_element(self, element: Element) -> None:
+        """`element` removed with everything in it; its line goes too when it stood alone."""
+        parent = element.parent
+        if parent is None:
+            raise InputError("the root element cannot be removed", self.source)
+        text = self.text
+        start, end = element.span
+        line_end = end
+        while line_end < len(text) and text[line_end] in " \t\r":
+            line_end += 1
+        if _indent_before(text, start) is not None and (
+            line_end == len(text) or text[line_end] == "\n"
+        ):
+            start = _line_start(text, start)
+            end = min(line_end + 1, len(text))
+        self._splice(start, end, [])
+        parent.children[:] = [c for c in parent.children if c is not element]
+
+    # --- the machinery of the edits ------------------------------------------------------
+    def _tag(self, markup: str, attrs: dict[str, str]) -> tuple[str, Token]:
+        """A tag an edit writes, with its token: refused unless it reads as `attrs`."""
+        try:
+            token = read_tag(markup, self.source)
+        except ConfigParseError as exc:
+            shown = printable(markup, 80)
+            raise InputError(f"cannot write {shown}: {exc.problem}", self.source) from None
+        if {a.name: a.value for a in token.attrs} != attrs:
+            shown = printable(markup, 80)
+            raise InputError(f"cannot write {shown}: cman would read other values", self.source)
+        return markup, token
+
+    def _splice(self, start: int, end: int, pieces: list[tuple[str, Token]]) -> list[Token]:
+        """Replace `text[start:end]` by the pieces (their text and its token, offsets from
+        0); returns the pieces' markup tokens, moved into place.  Tokens inside the span go,
+        a text token across one of its ends is cut there, every token after it moves, and
+        adjacent text runs merge, as the tokenizer would have read them."""
+        new = "".join(text for text, _ in pieces)
+        shift = len(new) - (end - start)
+        before: list[Token] = []
+        after: list[Token] = []
+        for token in self.tokens:
+            if token.end <= start:
+                before.append(token)
+            elif token.start >= end:
+                _move(token, shift)
+                after.append(token)
+            elif not start <= token.start <= token.end <= end:  # across an end of the span
+                assert token.kind == "text", "edits cut only character data"
+                if token.start < start:
+                    before.append(Token("text", token.start, start))
+                if token.end > end:
+                    after.append(Token("text", end + shift, token.end + shift))
+        added: list[Token] = []
+        at = start
+        for text, token in pieces:
+            _move(token, at)
+            added.append(token)
+            at += len(text)
+        self.tokens = _merge_text([*before, *added, *after])
+        self.text = self.text[:start] + new + self.text[end:]
+        self._position = Position(self.text)
+        return [token for token in added if token.kind != "text"]
 
 
 def parse(text: str, source: str = "cluster.conf") -> ClusterConf:
@@ -185,45 +347,64 @@ def fence_devices(doc: ClusterConf) -> list[dict[str, str]]:
     return [e.attrib for e in doc.all("fencedevice")]
 
 
-# --- lossless edits (each returns new text; the caller re-parses) --------------------------
+# --- what the edits write ----------------------------------------------------------------
 def _escape(value: str, quote: str = '"') -> str:
     out = value.replace("&", "&amp;").replace("<", "&lt;")
     return out.replace('"', "&quot;") if quote == '"' else out.replace("'", "&apos;")
 
 
-def set_attribute(
-    doc: ClusterConf, element: Element, name: str, value: str, *, first: bool = False
-) -> str:
-    """New text with one attribute set: its value replaced in place (same quotes), or inserted.
-
-    A new attribute goes right after the element name when `first` (the source article's
-    `<cman two_node="1" expected_votes="1" ...>`), else after the last attribute.
-    """
-    text = doc.text
-    tag = element.tag
-    existing = tag.attr(name)
-    if existing is not None:
-        q = existing.quote
-        return text[: existing.value_start] + q + _escape(value, q) + q + text[existing.end :]
-    at = tag.name_end if first or not tag.attrs else tag.attrs[-1].end
-    return text[:at] + f' {name}="{_escape(value)}"' + text[at:]
+_NOT_WRITTEN = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
-def remove_attribute(doc: ClusterConf, element: Element, name: str) -> str:
-    existing = element.tag.attr(name)
-    if existing is None:
-        return doc.text
-    text = doc.text
-    start = existing.start
-    while start > element.tag.name_end and text[start - 1] in " \t":
-        start -= 1
-    if start > element.tag.name_end and text[start - 1] in "\r\n":
-        start = existing.start  # the attribute starts its own line: keep the line break
-        end = existing.end
-        while end < element.tag.end and text[end] in " \t":
-            end += 1
-        return text[:start] + text[end:]
-    return text[:start] + text[existing.end :]
+def _check_value(value: str, source: str) -> None:
+    """Refuse an attribute value that would not read back as written: XML turns a line
+    break or tab into a blank, and the other control characters (and bytes that are not
+    UTF-8) are not XML at all."""
+    bad = _NOT_WRITTEN.search(value)
+    if bad is not None:
+        raise InputError(
+            f"value '{printable(value, 40)}' cannot be written: a line break or control "
+            "character does not read back from an XML attribute",
+            source,
+        )
+
+
+def _check_name(name: str, source: str) -> None:
+    if not is_name(name):
+        raise InputError(f"'{printable(name, 40)}' is not an XML name", source)
+
+
+def _text(text: str) -> tuple[str, Token]:
+    """Character data an edit writes, with its token."""
+    return text, Token("text", 0, len(text))
+
+
+def _move(token: Token, shift: int) -> None:
+    """Move a token (and its attributes' offsets) by `shift` characters, in place: the
+    elements keep pointing at it."""
+    if not shift:
+        return
+    token.start += shift
+    token.end += shift
+    if token.kind in ("start", "empty"):
+        token.name_end += shift
+        token.attrs = tuple(
+            dataclasses.replace(
+                a, start=a.start + shift, end=a.end + shift, value_start=a.value_start + shift
+            )
+            for a in token.attrs
+        )
+
+
+def _merge_text(tokens: list[Token]) -> list[Token]:
+    """Adjacent text tokens as one: the tokenizer reads character data up to the next `<`."""
+    out: list[Token] = []
+    for token in tokens:
+        if token.kind == "text" and out and out[-1].kind == "text":
+            out[-1] = Token("text", out[-1].start, token.end)
+        else:
+            out.append(token)
+    return out
 
 
 def _line_start(text: str, offset: int) -> int:
@@ -235,49 +416,6 @@ def _indent_before(text: str, offset: int) -> str | None:
     start = _line_start(text, offset)
     head = text[start:offset]
     return head if not head.strip(" \t") else None
-
-
-def insert_child(doc: ClusterConf, parent: Element, markup: str) -> str:
-    """New text with `markup` (one element) added as the last child of `parent`.
-
-    It goes on its own line after the last child element, with that sibling's indentation
-    (tomlkit's rule), or before the parent's end tag one level deeper than the parent.
-    """
-    text = doc.text
-    eol = doc.newline
-    if parent.children:
-        last = parent.children[-1]
-        indent = _indent_before(text, last.tag.start)
-        at = last.span[1]
-        if indent is None:
-            return text[:at] + markup + text[at:]
-        return text[:at] + eol + indent + markup + text[at:]
-    parent_indent = _indent_before(text, parent.tag.start) or ""
-    if parent.end is None:  # <x/> becomes <x>...</x>
-        tag = parent.tag
-        opening = text[tag.start : tag.end - 2].rstrip() + ">"
-        body = f"{eol}{parent_indent}  {markup}{eol}{parent_indent}</{parent.name}>"
-        return text[: tag.start] + opening + body + text[tag.end :]
-    at = parent.end.start
-    end_indent = _indent_before(text, at)
-    if end_indent is not None:
-        at = _line_start(text, at)
-        return text[:at] + f"{parent_indent}  {markup}{eol}" + text[at:]
-    return text[:at] + f"{eol}{parent_indent}  {markup}{eol}{parent_indent}" + text[at:]
-
-
-def remove_element(doc: ClusterConf, element: Element) -> str:
-    """New text without `element`; its line goes too when it stood alone on it."""
-    text = doc.text
-    start, end = element.span
-    indent = _indent_before(text, start)
-    line_end = end
-    while line_end < len(text) and text[line_end] in " \t\r":
-        line_end += 1
-    if indent is not None and (line_end == len(text) or text[line_end] == "\n"):
-        start = _line_start(text, start)
-        end = min(line_end + 1, len(text))
-    return text[:start] + text[end:]
 
 
 # --- Proxmox VE 3 canonical writer (reference 8.1) -----------------------------------------

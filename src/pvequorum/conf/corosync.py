@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pvequorum import votequorum
+from pvequorum.conf import coroparse
 from pvequorum.cvalues import (
     MAX_INT_DIGITS,
     ascii_uint,
@@ -64,6 +65,7 @@ class Line:
     kind: str = "blank"  # blank | comment | open | close | item
     name: str = ""  # section name or key, as coroparse extracts it
     value: str = ""
+    extra: int = 0  # fgets() reads before the one corosync parses (a long NUL-led line)
 
     @property
     def indent(self) -> str:
@@ -94,25 +96,18 @@ class Section:
 
 
 def _remove_whitespace(text: str, colon_and_brace: bool) -> str:
-    """coroparse's `remove_whitespace()`: strip blanks (and trailing `:`/`{`), keep 1 char."""
-    start = 0
-    while start < len(text) and text[start] in " \t":
-        start += 1
-    if start == len(text):
+    """coroparse's `remove_whitespace()`: strip blanks (and trailing `:`/`{`), keep 1 char
+    (its loop stops at the first character: "::" becomes ":")."""
+    body = text.lstrip(" \t")
+    if not body:
         return ""
-    end = len(text) - 1
-    strip = " \t:{" if colon_and_brace else " \t"
-    while text[end] in strip and end > start:
-        end -= 1
-    return text[start : end + 1]
+    return body.rstrip(" \t:{" if colon_and_brace else " \t") or body[0]
 
 
 def _after(text: str, index: int) -> int:
     """coroparse's `strchr_rs()`: the position after `text[index]` and any blanks after it."""
-    pos = index + 1
-    while pos < len(text) and text[pos] in " \t":
-        pos += 1
-    return pos
+    rest = text[index + 1 :]
+    return index + 1 + len(rest) - len(rest.lstrip(" \t"))
 
 
 def _nbytes(text: str) -> int:
@@ -142,17 +137,15 @@ def split_lines(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _classify(line: Line, path: str, depth: int, source: str, number: int) -> None:
-    """Set `line.kind/name/value` exactly as `parse_section()` reads it, or raise."""
-    text = line.text.rstrip(" \t")
+def _classify(seen: str, path: str, depth: int, source: str, number: int) -> tuple[str, str, str]:
+    """(kind, name, value) of a line exactly as `parse_section()` reads it, or raise."""
+    text = seen.rstrip(" \t")
     body = text.lstrip(" \t")
     first = len(text) - len(body) + 1
     if not body:
-        line.kind = "blank"
-        return
+        return "blank", "", ""
     if body.startswith("#"):
-        line.kind = "comment"
-        return
+        return "comment", "", ""
     brace = text.find("{")
     if brace >= 0:
         loc = _after(text, brace)
@@ -169,16 +162,14 @@ def _classify(line: Line, path: str, depth: int, source: str, number: int) -> No
             raise ConfigParseError(
                 "Start of section makes total cmap path too long", source, number, first
             )
-        line.kind, line.name = "open", name
-        return
+        return "open", name, ""
     colon = text.find(":")
     if colon >= 0:
         loc = _after(text, colon)
         key = _remove_whitespace(text[: loc - 1], True)
         if _longer(path, key):
             raise ConfigParseError("New key makes total cmap path too long", source, number, first)
-        line.kind, line.name, line.value = "item", key, _remove_whitespace(text[loc:], False)
-        return
+        return "item", key, _remove_whitespace(text[loc:], False)
     if "}" in text:
         if _remove_whitespace(text, False) != "}":
             raise ConfigParseError(
@@ -186,15 +177,18 @@ def _classify(line: Line, path: str, depth: int, source: str, number: int) -> No
             )
         if depth == 0:
             raise ConfigParseError("Unexpected closing brace", source, number, first)
-        line.kind = "close"
-        return
+        return "close", "", ""
     raise ConfigParseError(
         "Line is not opening or closing section or key value", source, number, first
     )
 
 
 class CorosyncConf:
-    """A parsed corosync.conf.  Treat it as immutable: edits build a new document."""
+    """A parsed corosync.conf: its lines, the section index over them, and edits in place.
+
+    `set`, `remove`, `add_section` and `remove_section` change the document itself, as
+    tomlkit's edits do (see "edits, in place" below for why); `copy()` keeps an original.
+    """
 
     def __init__(self, lines: list[Line], root: Section, source: str) -> None:
         self.lines = lines
@@ -259,196 +253,430 @@ class CorosyncConf:
             return "\n"
         return "\r\n" if endings.count("\r\n") > endings.count("\n") else "\n"
 
+    def lineage(self, section: Section) -> list[Section]:
+        """The sections from the top level down to `section` (empty for the root)."""
+        pending = [(sub, [sub]) for sub in reversed(self.root.sections)]
+        while pending:
+            current, chain = pending.pop()
+            if current is section:
+                return chain
+            pending.extend((sub, [*chain, sub]) for sub in reversed(current.sections))
+        if section is not self.root:
+            raise ValueError(f"section {section.path!r} is not in this document")
+        return []
 
-def _refuse_nul(text: str, source: str) -> None:
-    """A NUL byte is binary data: C would silently cut the line there, so refuse it."""
-    if "\x00" not in text:
-        return
-    before = text[: text.index("\x00")]
-    raise ConfigParseError(
-        "binary data (NUL byte), not a config file",
-        source,
-        before.count("\n") + 1,
-        len(before) - (before.rfind("\n") + 1) + 1,
-    )
+    def parent(self, section: Section) -> Section:
+        """The section that holds `section` (the root holds the top-level ones)."""
+        chain = self.lineage(section)
+        return chain[-2] if len(chain) > 1 else self.root
+
+    def indent_unit(self) -> str:
+        """One level of indentation as the file uses it (first nested line), else two spaces."""
+        for section in self.walk():
+            children = [self.lines[i] for i in section.items] + [
+                self.lines[s.open] for s in section.sections if s.open is not None
+            ]
+            base = self.lines[section.open].indent if section.open is not None else ""
+            for line in children:
+                if line.indent.startswith(base) and len(line.indent) > len(base):
+                    return line.indent[len(base) :]
+        return "  "
+
+    def child_indent(self, section: Section) -> str:
+        """Indentation of a new line in `section`: a sibling's, else the brace's plus one level."""
+        if section.items:
+            return self.lines[section.items[0]].indent
+        for sub in section.sections:
+            if sub.open is not None:
+                return self.lines[sub.open].indent
+        if section.open is None:
+            return ""
+        return self.lines[section.open].indent + self.indent_unit()
+
+    # --- edits, in place (tomlkit-style) ---------------------------------------------------
+    # A transform parses once and makes several edits: in place, an edit costs one pass over
+    # the index, where returning a new document would copy (or re-parse) the whole file each
+    # time.  `copy()` keeps an original where a caller needs one.  Each edit keeps every
+    # untouched line byte for byte and leaves `lines` and `root` exactly what
+    # `parse(self.dump())` builds: the lines it writes are read by `parse` itself (alone,
+    # inside their sections' braces) and refused unless they read as what was meant.
+    _STRUCTURAL = re.compile(r"[{}#\x00-\x1f\x7f]")
+
+    def copy(self) -> CorosyncConf:
+        """An independent document with the same lines (edits change a document in place)."""
+        from copy import deepcopy
+
+        return deepcopy(self)
+
+    def set(self, where: str | Section, key: str, value: str) -> int:
+        """`key: value` in a section (a path's, or the one given); returns the line index.
+
+        The `key:` corosync reads (the last) gets the new value, its key, blanks and ending
+        kept; else a new line goes after the section's last key (else before its `}`), the
+        section and its parents created when a path names none."""
+        self._check_word(value, "value", may_be_empty=True)
+        candidates = [where] if isinstance(where, Section) else self._at(where)
+        for section in reversed(candidates):
+            index = self.item(section, key)
+            if index is not None:
+                self._rewrite_value(index, section, value)
+                return index
+        self._check_word(key, "key")
+        if isinstance(where, Section):
+            section = where
+        else:
+            section, missing = self._missing(where)
+            if missing:  # one new block: nothing changes unless all of it can be written
+                self.add_section(section, missing[0], self._nest(missing[1:], {key: value}))
+                found = self.find(where)
+                assert found is not None
+                return found.items[-1]
+        at = section.items[-1] + 1 if section.items else self._end_of(section)
+        line = (f"{self.child_indent(section)}{key}: {value}", "item", key, value)
+        self._put(at, section, [line])
+        return at
+
+    def remove(self, where: str | Section, key: str) -> int:
+        """Remove every `key:` line of a section (of every section at a path: corosync merges
+        them); returns how many lines went."""
+        candidates = [where] if isinstance(where, Section) else self._at(where)
+        drop = frozenset(i for s in candidates for i in s.items if self.lines[i].name == key)
+        self._delete(drop)
+        return len(drop)
+
+    def add_section(
+        self, where: str | Section, name: str, items: dict[str, Any] | None = None
+    ) -> Section:
+        """A new `name { ... }` in a section (a path's first, created when missing).
+
+        It goes after the last section of that name there, else at the section's end (at
+        the end of the file after a blank line, for a top-level one).  `items` are written
+        in order, a dict as a value being a subsection.  The braces copy a sibling's
+        indentation, the keys the keys of the last section of that name, else each level
+        is the file's indent unit deeper."""
+        self._check_word(name, "section name")
+        if isinstance(where, Section):
+            parent = where
+        else:
+            parent, missing = self._missing(where)
+            if missing:  # one new block, as in `set`
+                self.add_section(parent, missing[0], self._nest([*missing[1:], name], items or {}))
+                found = self.find(f"{where}.{name}")
+                assert found is not None
+                return found
+        siblings = parent.all(name)
+        unit = self.indent_unit()
+        pad = self.child_indent(parent) if parent.open is not None else ""
+        inner = self.child_indent(siblings[-1]) if siblings else pad + unit
+        planned = self._block(name, items or {}, pad, inner, unit)
+        if siblings:
+            at = (siblings[-1].close or 0) + 1
+        else:
+            at = self._end_of(parent)
+            if parent.open is None and self.lines and self.lines[-1].kind != "blank":
+                planned.insert(0, ("", "blank", "", ""))
+        section = self._put(at, parent, planned)
+        assert section is not None
+        return section
+
+    def remove_section(self, section: Section) -> None:
+        """Remove a section, braces and everything inside included."""
+        if section.open is None or section.close is None:
+            raise InputError("the top level of a corosync.conf is not a section", self.source)
+        self.lineage(section)  # refuses a section of another document
+        self._delete(frozenset(range(section.open, section.close + 1)))
+
+    # --- the machinery of the edits --------------------------------------------------------
+    def _at(self, path: str) -> list[Section]:
+        return self.sections(path) if path else [self.root]
+
+    def _end_of(self, section: Section) -> int:
+        """The index where a new last line of `section` goes (before its `}`)."""
+        return section.close if section.close is not None else len(self.lines)
+
+    def _missing(self, path: str) -> tuple[Section, list[str]]:
+        """The deepest section of `path` that exists (the first there) and the names of the
+        sections below it that do not."""
+        names = path.split(".") if path else []
+        depth = len(names)
+        while depth and self.find(".".join(names[:depth])) is None:
+            depth -= 1
+        found = self.find(".".join(names[:depth]))
+        assert found is not None  # find("") is the root
+        return found, names[depth:]
+
+    @staticmethod
+    def _nest(names: list[str], innermost: dict[str, Any]) -> dict[str, Any]:
+        """`innermost` inside sections named `names`, outermost first."""
+        for name in reversed(names):
+            innermost = {name: innermost}
+        return innermost
+
+    def _check_word(self, word: str, what: str, may_be_empty: bool = False) -> None:
+        """Refuse a key, name or value whose characters would change the file's structure:
+        a line break or control character ends or alters the line, a brace opens or closes
+        a section for corosync or pvecm, and pvecm reads a `#` as the start of a comment."""
+        if not word and not may_be_empty:
+            raise InputError(f"an empty {what} cannot be written", self.source)
+        bad = self._STRUCTURAL.search(word)
+        if bad is None:
+            return
+        char = bad.group()
+        why = {
+            "{": "a '{' opens a section",
+            "}": "a '}' closes a section for pvecm",
+            "#": "pvecm reads a '#' as the start of a comment (reference 4.2)",
+        }.get(char, "a line break or control character changes the line")
+        raise InputError(f"{what} '{printable(word, 40)}' cannot be written: {why}", self.source)
+
+    def _block(
+        self, name: str, items: dict[str, Any], pad: str, inner: str, unit: str
+    ) -> list[tuple[str, str, str, str]]:
+        """The planned lines (text, kind, name, value) of a new section and its items."""
+        planned = [(f"{pad}{name} {{", "open", name, "")]
+        for key, value in items.items():
+            if isinstance(value, dict):
+                self._check_word(key, "section name")
+                planned += self._block(key, value, inner, inner + unit, unit)
+            else:
+                self._check_word(key, "key")
+                self._check_word(value, "value", may_be_empty=True)
+                planned.append((f"{inner}{key}: {value}", "item", key, value))
+        planned.append((f"{pad}}}", "close", "", ""))
+        return planned
+
+    def _read_back(
+        self, planned: list[tuple[str, str, str, str]], eols: list[str], context: Section
+    ) -> list[Line]:
+        """The planned lines as `parse` reads them inside `context`'s braces, refused with
+        an `InputError` unless each reads as the (kind, name, value) planned."""
+        chain = self.lineage(context)
+        head = "".join(f"{s.name} {{\n" for s in chain)
+        body = "".join(text + eol for (text, *_), eol in zip(planned, eols, strict=True))
+        shown = printable(planned[0][0].strip(" \t"), 60)
+        try:
+            lines = parse(head + body + "}\n" * len(chain), self.source).lines
+        except ConfigParseError as exc:
+            raise InputError(f"cannot write '{shown}': {exc.problem}", self.source) from None
+        read = lines[len(chain) : len(chain) + len(planned)]
+        for line, (text, kind, name, value) in zip(read, planned, strict=True):
+            if (line.text, line.kind, line.name, line.value) != (text, kind, name, value):
+                what = {"item": "key", "open": "section"}.get(line.kind, line.kind)
+                read_as = f"{what} '{printable(line.name, 40)}'"
+                if line.kind == "item":
+                    read_as += f" with value '{printable(line.value, 40)}'"
+                shown = printable(text.strip(" \t"), 60)
+                raise InputError(
+                    f"cannot write '{shown}': corosync would read {read_as}", self.source
+                )
+        return read
+
+    def _rewrite_value(self, index: int, section: Section, value: str) -> None:
+        """One `key: value` line with a new value, its key, blanks and ending kept."""
+        line = self.lines[index]
+        text = line.text
+        colon = text.index(":")
+        rest = text[colon + 1 :]
+        spacing = rest[: len(rest) - len(rest.lstrip(" \t"))] or " "
+        trailing = text[len(text.rstrip(" \t")) :] if line.value else ""
+        planned = (text[: colon + 1] + spacing + value + trailing, "item", line.name, value)
+        self.lines[index] = self._read_back([planned], [line.eol], section)[0]
+
+    def _put(
+        self, at: int, parent: Section, planned: list[tuple[str, str, str, str]]
+    ) -> Section | None:
+        """Insert whole items and sections of `parent` at index `at`; returns the first
+        section they open.  At the end of a file without a final newline the new last line
+        has none either; a last line ending in a lone CR gets its LF."""
+        eol = self.newline
+        at_end = at == len(self.lines) and bool(self.lines)
+        eols = [eol] * len(planned)
+        if at_end and not self.lines[-1].eol:
+            eols[-1] = ""
+        new = self._read_back(planned, eols, parent)
+        if at_end and not self.lines[-1].eol.endswith("\n"):
+            last = self.lines[-1]
+            last.eol = "\r\n" if last.eol == "\r" else eol
+        self._shift(at, len(new))
+        self.lines[at:at] = new
+        return self._index(at, new, parent)
+
+    def _index(self, at: int, new: list[Line], parent: Section) -> Section | None:
+        """Add new lines (already in `lines`, from index `at`) to the section index."""
+        first: Section | None = None
+        stack = [parent]
+        for index, line in enumerate(new, start=at):
+            top = stack[-1]
+            if line.kind == "item":
+                top.items.insert(sum(1 for i in top.items if i < index), index)
+            elif line.kind == "open":
+                path = f"{top.path}.{line.name}" if top.path else line.name
+                section = Section(line.name, index, None, path)
+                position = sum(1 for s in top.sections if (s.open or 0) < index)
+                top.sections.insert(position, section)
+                stack.append(section)
+                first = first or section
+            elif line.kind == "close":
+                stack.pop().close = index
+        return first
+
+    def _shift(self, at: int, by: int) -> None:
+        """Move every index from `at` on by `by` lines."""
+        for section in [self.root, *self.walk()]:
+            if section.open is not None and section.open >= at:
+                section.open += by
+            if section.close is not None and section.close >= at:
+                section.close += by
+            section.items = [i + by if i >= at else i for i in section.items]
+
+    def _delete(self, drop: frozenset[int]) -> None:
+        """Remove the lines at the indices in `drop` (whole items and sections), one pass."""
+        if not drop:
+            return
+        moved: list[int] = []
+        kept = 0
+        for index in range(len(self.lines)):
+            moved.append(kept)
+            kept += index not in drop
+        self.lines[:] = [line for i, line in enumerate(self.lines) if i not in drop]
+        for section in [self.root, *self.walk()]:
+            section.items = [moved[i] for i in section.items if i not in drop]
+            section.sections = [s for s in section.sections if s.open not in drop]
+            if section.open is not None:
+                section.open = moved[section.open]
+            if section.close is not None:
+                section.close = moved[section.close]
 
 
-def parse(text: str, source: str = "corosync.conf") -> CorosyncConf:
-    """Parse corosync.conf text; `ConfigParseError` names line and column of a refusal."""
-    _refuse_nul(text, source)
+FGETS_BYTES = 511  # fgets(line, 512, fp): at most 511 bytes per read
+
+
+def _c_view(raw: str, eol: str, number: int, source: str) -> tuple[str, int]:
+    """(the text `parse_section()` handles, reads before it) for one physical line.
+
+    The common line (no NUL, at most 510 bytes) is read whole by one `fgets()`.  Else the
+    bytes are read in `fgets()` pieces of 511 and C sees each piece up to its first NUL: an
+    empty piece is a blank line (each counts in corosync's line number), a piece that does
+    not end the line and is not the end of the file is "Line too long"."""
+    cr = 1 if eol.startswith("\r") else 0
+    if "\x00" not in raw and (
+        len(raw) * 4 + cr <= MAX_LINE_BYTES or _nbytes(raw) + cr <= MAX_LINE_BYTES
+    ):
+        return raw, 0
+    data = (raw + eol).encode("utf-8", "surrogateescape")
+    pieces = [data[i : i + FGETS_BYTES] for i in range(0, len(data), FGETS_BYTES)]
+    for index, piece in enumerate(pieces):
+        seen = piece.split(b"\x00", 1)[0]
+        if not seen:
+            continue
+        at_eof = not piece.endswith(b"\n") and len(piece) < FGETS_BYTES
+        if not seen.endswith(b"\n") and not at_eof:
+            raise ConfigParseError("Line too long", source, number + index, MAX_LINE_BYTES + 1)
+        seen = seen.removesuffix(b"\n")
+        seen = seen.removesuffix(b"\r")
+        return seen.decode("utf-8", "surrogateescape"), index
+    return "", len(pieces) - 1
+
+
+class _Unclosed(ConfigParseError):
+    """The file ends inside a section: corosync names the last line it read."""
+
+
+def _read(text: str, source: str) -> tuple[list[Line], Section, ConfigParseError | None]:
+    """The document's lines and sections as far as `parse_section()` gets, and its error."""
     lines: list[Line] = []
     root = Section("", None, None, "")
     stack = [root]
-    for number, (raw, eol) in enumerate(split_lines(text), start=1):
-        cr = 1 if eol == "\r" or eol == "\r\n" else 0
-        if len(raw) * 4 + cr > MAX_LINE_BYTES and _nbytes(raw) + cr > MAX_LINE_BYTES:
-            raise ConfigParseError("Line too long", source, number, MAX_LINE_BYTES + 1)
-        line = Line(raw, eol)
-        _classify(line, stack[-1].path, len(stack) - 1, source, number)
-        index = len(lines)
-        lines.append(line)
-        if line.kind == "open":
-            parent = stack[-1]
-            path = f"{parent.path}.{line.name}" if parent.path else line.name
-            section = Section(line.name, index, None, path)
-            parent.sections.append(section)
-            stack.append(section)
-        elif line.kind == "close":
-            stack.pop().close = index
-        elif line.kind == "item":
-            stack[-1].items.append(index)
+    number = 0  # corosync's line_no: one per fgets()
+    try:
+        for raw, eol in split_lines(text):
+            number += 1
+            seen, extra = _c_view(raw, eol, number, source)
+            number += extra
+            line = Line(raw, eol, extra=extra)
+            line.kind, line.name, line.value = _classify(
+                seen, stack[-1].path, len(stack) - 1, source, number
+            )
+            index = len(lines)
+            lines.append(line)
+            if line.kind == "open":
+                parent = stack[-1]
+                path = f"{parent.path}.{line.name}" if parent.path else line.name
+                section = Section(line.name, index, None, path)
+                parent.sections.append(section)
+                stack.append(section)
+            elif line.kind == "close":
+                stack.pop().close = index
+            elif line.kind == "item":
+                stack[-1].items.append(index)
+    except ConfigParseError as exc:
+        return lines, root, exc
     if len(stack) > 1:
         opened = stack[-1]
-        raise ConfigParseError(
-            f"Missing closing brace for section '{printable(opened.path)}' (the file ends "
-            "inside it)",
-            source,
-            opened.line,
-            len(lines[opened.open or 0].indent) + 1,
+        return (
+            lines,
+            root,
+            _Unclosed(
+                f"Missing closing brace (section '{printable(opened.path)}', opened at line "
+                f"{opened.line}, is still open at the end of the file)",
+                source,
+                max(number, 1),
+            ),
         )
+    return lines, root, None
+
+
+def parse(text: str, source: str = "corosync.conf") -> CorosyncConf:
+    """Parse corosync.conf text; `ConfigParseError` names line and column of a refusal,
+    at the line corosync names (`parse_section()`, reference 4.3)."""
+    lines, root, error = _read(text, source)
+    if error is not None:
+        raise error
     return CorosyncConf(lines, root, source)
+
+
+def _events(lines: list[Line]) -> Iterator[tuple[str, str, str, int]]:
+    number = 0
+    for line in lines:
+        number += 1 + line.extra
+        if line.kind in ("open", "close", "item"):
+            yield line.kind, line.name, line.value, number
+
+
+def refusals(
+    doc: CorosyncConf, accounts: coroparse.Accounts | None = None
+) -> list[coroparse.Refusal]:
+    """Everything corosync's callback and cmap refuse in this document, in file order."""
+    return coroparse.replay(_events(doc.lines), accounts)
+
+
+def corosync_verdict(
+    text: str, source: str = "corosync.conf", accounts: coroparse.Accounts | None = None
+) -> coroparse.Refusal | None:
+    """What corosync 3.1.7 reading this file (`corosync -t`) refuses first, or None.
+
+    Of the syntax error that stops `parse_section()` and the refusals of its callback on
+    the lines before, the first in the file wins, as corosync stops at the first."""
+    lines, _, error = _read(text, source)
+    found = coroparse.replay(_events(lines), accounts)
+    if found:
+        return found[0]
+    if error is not None:
+        message = "Missing closing brace" if isinstance(error, _Unclosed) else error.problem
+        return coroparse.Refusal(error.line, message)
+    return None
 
 
 def dump(document: CorosyncConf) -> str:
     return document.dump()
 
 
-# --- values corosync's parser callback refuses (main_config_parser_cb) ------------------------
-_U8, _U16, _U32, _I32 = (0, 255), (0, 65535), (0, 2**32 - 1), (-(2**31), 2**31 - 1)
-INT_KEYS: dict[str, tuple[int, int]] = {
-    **{
-        f"quorum.{k}": _U32
-        for k in ("expected_votes", "votes", "last_man_standing_window", "leaving_timeout")
-    },
-    **{
-        f"quorum.{k}": _U8
-        for k in (
-            "two_node",
-            "expected_votes_tracking",
-            "allow_downscale",
-            "wait_for_all",
-            "auto_tie_breaker",
-            "last_man_standing",
-        )
-    },
-    **{f"quorum.device.{k}": _U32 for k in ("timeout", "sync_timeout", "votes")},
-    "quorum.device.master_wins": _U8,
-    **{
-        f"totem.{k}": _U32
-        for k in (
-            "version",
-            "nodeid",
-            "threads",
-            "token",
-            "token_coefficient",
-            "token_retransmit",
-            "token_warning",
-            "hold",
-            "token_retransmits_before_loss_const",
-            "join",
-            "send_join",
-            "consensus",
-            "merge",
-            "downcheck",
-            "fail_recv_const",
-            "seqno_unchanged_const",
-            "rrp_token_expired_timeout",
-            "rrp_problem_count_timeout",
-            "rrp_problem_count_threshold",
-            "rrp_problem_count_mcast_threshold",
-            "rrp_autorecovery_check_timeout",
-            "heartbeat_failures_allowed",
-            "max_network_delay",
-            "window_size",
-            "max_messages",
-            "miss_count_const",
-            "knet_pmtud_interval",
-            "knet_mtu",
-            "knet_compression_threshold",
-            "netmtu",
-        )
-    },
-    "totem.knet_compression_level": _I32,
-    "totem.config_version": (0, 2**64 - 1),
-    "totem.interface.linknumber": _U8,
-    "totem.interface.mcastport": _U16,
-    "totem.interface.ttl": _U8,
-    "totem.interface.knet_link_priority": _U8,
-    **{
-        f"totem.interface.{k}": _U32
-        for k in (
-            "knet_ping_interval",
-            "knet_ping_timeout",
-            "knet_ping_precision",
-            "knet_pong_count",
-        )
-    },
-    "nodelist.node.nodeid": _U32,
-    "nodelist.node.quorum_votes": _U32,
-}
-ENUM_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
-    "totem.ip_version": (("ipv4", "ipv6", "ipv6-4", "ipv4-6"), "Invalid ip_version type"),
-    "totem.crypto_cipher": (
-        ("none", "aes256", "aes192", "aes128"),
-        "Invalid cipher type. Should be none, aes256, aes192 or aes128",
-    ),
-    "totem.crypto_hash": (
-        ("none", "md5", "sha1", "sha256", "sha384", "sha512"),
-        "Invalid hash type. Should be none, md5, sha1, sha256, sha384 or sha512",
-    ),
-    "system.qb_ipc_type": (("native", "shm", "socket"), "Invalid system.qb_ipc_type"),
-}
-FORMATTED_ERROR_MAX = 256  # `static char formated_err[256]` in main_config_parser_cb()
-
-
-def _range_problem(path: str, value: str, low: int, high: int) -> str | None:
-    """corosync's message for an integer key's value, None when it takes the value.
-
-    `totem.config_version` is read with `strtoull` (a sign is taken and wraps, so "-1" is
-    2**64 - 1); corosync 3.1.7 aborts on a value it cannot read there (its error path
-    asserts on the uint64 type: exit 134).  Every other key goes through `strtoll` and the
-    range of its C type.  Too long a message is "Can't format parser error message", as
-    corosync prints it (its buffer holds 256 bytes)."""
-    if path == "totem.config_version":
-        if parse_uint64(value) is not None:
-            return None
-        return (
-            f'Value of key "{path}" is not an unsigned 64-bit integer ("{printable(value)}"): '
-            "corosync 3.1.7 aborts (Assertion `safe_atoq_range(val_type, &min_val, &max_val) "
-            "== 0' failed, coroparse.c)"
-        )
-    number = parse_int(value)
-    if number is not None and low <= number <= high:
-        return None
-    expected = f'Value of key "{path}" is expected to be integer in range ({low}..{high}), but '
-    if len(f'{expected}"{value}" was given'.encode("utf-8", "surrogateescape")) >= (
-        FORMATTED_ERROR_MAX
-    ):
-        return (
-            f'Can\'t format parser error message (the value of key "{path}" is not an '
-            f'integer in range ({low}..{high}): "{printable(value, 40)}")'
-        )
-    return f'{expected}"{printable(value)}" was given'
-
-
-def value_problems(doc: CorosyncConf) -> list[tuple[int, str]]:
-    """(line, corosync's message) for every value its parser callback refuses at startup."""
-    problems: list[tuple[int, str]] = []
-    for section in [doc.root, *doc.walk()]:
-        for index in section.items:
-            line = doc.lines[index]
-            path = f"{section.path}.{line.name}" if section.path else line.name
-            if path in INT_KEYS:
-                problem = _range_problem(path, line.value, *INT_KEYS[path])
-                if problem is not None:
-                    problems.append((index + 1, problem))
-            elif path in ENUM_KEYS and line.value not in ENUM_KEYS[path][0]:
-                problems.append((index + 1, ENUM_KEYS[path][1]))
-            elif section.path == "uidgid" and line.name not in ("uid", "gid"):
-                problems.append((index + 1, "uidgid: Only uid and gid are allowed items"))
-            elif section.path == "totem.interface.member" and line.name != "memberaddr":
-                problems.append((index + 1, "Only memberaddr is allowed in member section"))
-    return problems
+# --- what corosync's parser callback refuses (main_config_parser_cb, conf.coroparse) ------
+def value_problems(
+    doc: CorosyncConf, accounts: coroparse.Accounts | None = None
+) -> list[tuple[int, str]]:
+    """(line, corosync's message) for every item or section end its callback refuses."""
+    return [(r.line, r.message) for r in refusals(doc, accounts)]
 
 
 # --- typed view ----------------------------------------------------------------------------
@@ -495,6 +723,18 @@ def _int(doc: CorosyncConf, key: str, entry: tuple[str, int]) -> int:
 
 
 _SIGNED_DIGITS = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")
+
+
+def _version(doc: CorosyncConf, entry: tuple[str, int]) -> int:
+    """`totem.config_version` as corosync reads it: `strtoull`, so "-1" is 2**64 - 1."""
+    number = parse_uint64(entry[0])
+    if number is None:
+        raise ConfigParseError(
+            f"config_version must be an unsigned 64-bit integer, got '{printable(entry[0], 40)}'",
+            doc.source,
+            entry[1],
+        )
+    return number
 
 
 def _flag(doc: CorosyncConf, key: str, entry: tuple[str, int]) -> int:
@@ -631,9 +871,7 @@ def view(doc: CorosyncConf) -> CorosyncView:
     timing = {
         k: _int(doc, k, totem[k]) for k in ("token", "token_coefficient", "consensus") if k in totem
     }
-    version = (
-        _int(doc, "config_version", totem["config_version"]) if "config_version" in totem else None
-    )
+    version = _version(doc, totem["config_version"]) if "config_version" in totem else None
     quorum = _quorum(doc)
     name = totem["cluster_name"][0] if totem.get("cluster_name", ("", 0))[0] else "cluster"
     try:

@@ -5,21 +5,32 @@ increments `config_version` (corosync: `totem.config_version`; cman: the `<clust
 attribute), because pmxcfs distributes a file only when its version grew (reference 4.3,
 8.1).  New lines copy a sibling's indentation and the file's line ending.  An edit whose
 result corosync (or cman) refuses to start with raises `EditRefused` unless `force=True`.
+
+A transform picks the format once and parses once: it takes the config text (or a
+document already parsed, which it then edits in place: the CLI parses its input once and
+hands the document over), edits the document through the document's own edit methods
+(`CorosyncConf.set/remove/add_section/remove_section`, `ClusterConf.set/remove/
+add_element/remove_element`), and validates the edited document itself, so neither the
+input nor the result is parsed again.
 """
 
 from __future__ import annotations
 
 import difflib
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from pvequorum.conf import clusterconf, corosync, validate
 from pvequorum.conf.clusterconf import ClusterConf
-from pvequorum.conf.corosync import ConfigParseError, CorosyncConf, Line, Section
+from pvequorum.conf.corosync import ConfigParseError, CorosyncConf, Section
 from pvequorum.conf.xmltok import Element, Position
 from pvequorum.cvalues import is_ascii_int, parse_uint64, printable
 from pvequorum.errors import InputError
 from pvequorum.model import is_hostname
+
+Document = CorosyncConf | ClusterConf
+Config = str | Document  # what a transform edits: the text, or its document
 
 
 class EditRefused(InputError):
@@ -33,6 +44,7 @@ class EditResult:
     findings: tuple[validate.Finding, ...]
     notes: tuple[str, ...] = ()
     old_text: str = ""
+    document: Document | None = field(default=None, compare=False, repr=False)  # of new_text
 
 
 def detect_stack(text: str) -> str:
@@ -57,160 +69,66 @@ def _name(source: str) -> str:
     return source.replace("\\", "/").rsplit("/", 1)[-1] or "config"
 
 
-def _parse(text: str, stack: str, source: str) -> CorosyncConf | ClusterConf:
-    """The document of `text` in the given stack's format (for validating a result)."""
+# --- one format, one parse -------------------------------------------------------------------
+def _kind(config: Config, stack: str | None, source: str | None) -> tuple[str, str]:
+    """(stack, source) of a transform's input, without parsing it: a transform checks its
+    arguments before it reads the file, so that a bad argument is named first."""
+    if isinstance(config, ClusterConf):
+        return "cman", config.source
+    if isinstance(config, CorosyncConf):
+        return "corosync", config.source
+    stack = stack or detect_stack(config)
+    return stack, source or ("cluster.conf" if stack == "cman" else "corosync.conf")
+
+
+def _open(config: Config, stack: str, source: str) -> tuple[str, Document]:
+    """The original text and the document to edit: the text parsed, once, in the format
+    `stack` names; a document is taken as it is (and edited in place)."""
+    if not isinstance(config, str):
+        return config.dump(), config
     if stack == "cman":
-        return clusterconf.parse(text, source)
-    return corosync.parse(text, source)
+        return config, clusterconf.parse(config, source)
+    return config, corosync.parse(config, source)
 
 
-def _finish(
-    old: str, new: str, stack: str, source: str, force: bool, notes: tuple[str, ...] = ()
-) -> EditResult:
-    findings = tuple(validate.validate_document(_parse(new, stack, source)))
+def _finish(old: str, doc: Document, force: bool, notes: tuple[str, ...] = ()) -> EditResult:
+    """The result of an edited document: findings of the document itself, refused when
+    the daemon would not start with it (unless forced)."""
+    findings = tuple(validate.validate_document(doc))
     refusals = [f for f in findings if f.refuses_to_start]
     if refusals and not force:
-        daemon = "cman" if stack == "cman" else "corosync"
+        daemon = "cman" if isinstance(doc, ClusterConf) else "corosync"
         raise EditRefused(
             f"refused, {daemon} would not start with the result: {refusals[0].code} "
             f"{refusals[0].message} (force to write it anyway)",
-            source,
+            doc.source,
         )
-    return EditResult(new, unified_diff(old, new, _name(source)), findings, notes, old)
+    new = doc.dump()
+    return EditResult(new, unified_diff(old, new, _name(doc.source)), findings, notes, old, doc)
 
 
-def _finish_cman(
-    old: str, new: str, source: str, force: bool, notes: tuple[str, ...] = ()
-) -> EditResult:
-    """Bump `<cluster config_version>` of the edited text, then validate it."""
-    return _finish(old, _bump_cman(new, source, original=old), "cman", source, force, notes)
-
-
-def _finish_corosync(
-    old: str, doc: CorosyncConf, source: str, force: bool, notes: tuple[str, ...] = ()
-) -> EditResult:
-    """Bump `totem.config_version` of the edited document, then validate it."""
-    _refuse_huge_version(old, doc.get("totem.config_version"), "corosync", source)
-    return _finish(old, _bump(doc).dump(), "corosync", source, force, notes)
-
-
-# --- corosync.conf line operations ---------------------------------------------------------
-def indent_unit(doc: CorosyncConf) -> str:
-    """One level of indentation as the file uses it (first nested line), else two spaces."""
-    for section in doc.walk():
-        children = [doc.lines[i] for i in section.items] + [
-            doc.lines[s.open] for s in section.sections if s.open is not None
-        ]
-        base = doc.lines[section.open].indent if section.open is not None else ""
-        for line in children:
-            if line.indent.startswith(base) and len(line.indent) > len(base):
-                return line.indent[len(base) :]
-    return "  "
-
-
-def child_indent(doc: CorosyncConf, section: Section) -> str:
-    """Indentation of a new line in `section`: a sibling's, else the brace's plus one level."""
-    if section.items:
-        return doc.lines[section.items[0]].indent
-    for sub in section.sections:
-        if sub.open is not None:
-            return doc.lines[sub.open].indent
-    if section.open is None:
-        return ""
-    return doc.lines[section.open].indent + indent_unit(doc)
-
-
-def _splice(doc: CorosyncConf, start: int, end: int, new_lines: list[str]) -> CorosyncConf:
-    """Replace lines[start:end] by `new_lines` (texts without endings); re-parse."""
-    eol = doc.newline
-    before = list(doc.lines[:start])
-    after = list(doc.lines[end:])
-    if before and not before[-1].eol.endswith("\n") and new_lines:
-        last = before[-1]
-        before[-1] = Line(last.text, last.eol + eol if last.eol == "\r" else eol)
-    added = [Line(text, eol) for text in new_lines]
-    if not after and added and start == len(doc.lines) and doc.lines and not doc.lines[-1].eol:
-        added[-1].eol = ""  # keep "no final newline" when appending at the very end
-    text = "".join(line.text + line.eol for line in before + added + after)
-    return corosync.parse(text, doc.source)
-
-
-def _ensure_section(doc: CorosyncConf, path: str) -> tuple[CorosyncConf, Section]:
-    section = doc.find(path)
-    if section is not None:
-        return doc, section
-    parent_path, _, name = path.rpartition(".")
-    doc, parent = _ensure_section(doc, parent_path)
-    if parent.open is None:  # a new top-level section goes at the end, after a blank line
-        at = len(doc.lines)
-        lines = [f"{name} {{", "}"]
-        if doc.lines and doc.lines[-1].kind != "blank":
-            lines.insert(0, "")
+def _bump(old: str, doc: Document, version: int | None = None) -> None:
+    """config_version set to `version`, else incremented (1 when it is no positive number);
+    a version beyond uint64 is refused rather than restarted (see `_refuse_huge_version`)."""
+    if isinstance(doc, ClusterConf):
+        stack, current = "cman", doc.root.get("config_version")
     else:
-        at = parent.close if parent.close is not None else len(doc.lines)
-        indent = child_indent(doc, parent)
-        lines = [f"{indent}{name} {{", f"{indent}}}"]
-    doc = _splice(doc, at, at, lines)
-    found = doc.find(path)
-    assert found is not None
-    return doc, found
+        stack, current = "corosync", doc.get("totem.config_version")
+    if version is None:
+        _refuse_huge_version(old, current, stack, doc.source)
+        number = corosync.parse_int(current or "")
+        version = number + 1 if number and number > 0 else 1
+    if isinstance(doc, ClusterConf):
+        doc.set(doc.root, "config_version", str(version))
+    else:
+        doc.set("totem", "config_version", str(version))
 
 
-def _insert_at(section: Section) -> int:
-    """Where a new key goes: after the section's last key, else right before its `}`."""
-    if section.items:
-        return section.items[-1] + 1
-    assert section.close is not None
-    return section.close
-
-
-def _replace_value(doc: CorosyncConf, index: int, value: str) -> CorosyncConf:
-    """Rewrite the value of one `key: value` line, keeping its key, blanks and ending."""
-    line = doc.lines[index]
-    text = line.text
-    colon = text.index(":")
-    rest = text[colon + 1 :]
-    spacing = rest[: len(rest) - len(rest.lstrip(" \t"))] or " "
-    trailing = text[len(text.rstrip(" \t")) :] if line.value else ""
-    lines = list(doc.lines)
-    lines[index] = Line(text[: colon + 1] + spacing + value + trailing, line.eol)
-    return corosync.parse("".join(x.text + x.eol for x in lines), doc.source)
-
-
-def set_key(doc: CorosyncConf, path: str, key: str, value: str) -> CorosyncConf:
-    """Set `key: value` in the section at `path`: one line rewritten, or one line added."""
-    for section in reversed(doc.sections(path)):
-        index = doc.item(section, key)
-        if index is not None:  # the last occurrence is the one corosync uses
-            return _replace_value(doc, index, value)
-    doc, section = _ensure_section(doc, path)
-    at = _insert_at(section)
-    return _splice(doc, at, at, [f"{child_indent(doc, section)}{key}: {value}"])
-
-
-def _without_lines(doc: CorosyncConf, drop: set[int]) -> CorosyncConf:
-    """The document without the lines at the indices in `drop`: one pass, one re-parse."""
-    if not drop:
-        return doc
-    kept = "".join(line.text + line.eol for i, line in enumerate(doc.lines) if i not in drop)
-    return corosync.parse(kept, doc.source)
-
-
-def remove_key(doc: CorosyncConf, path: str, key: str) -> CorosyncConf:
-    """Remove every `key:` line of the sections at `path` (corosync merges them)."""
-    drop = {i for s in doc.sections(path) for i in s.items if doc.lines[i].name == key}
-    return _without_lines(doc, drop)
-
-
-def _remove_block(doc: CorosyncConf, section: Section) -> CorosyncConf:
-    assert section.open is not None and section.close is not None
-    return _splice(doc, section.open, section.close + 1, [])
-
-
-def _bump(doc: CorosyncConf, version: int | None = None) -> CorosyncConf:
-    current = corosync.parse_int(doc.get("totem.config_version") or "")
-    new = version if version is not None else (current + 1 if current and current > 0 else 1)
-    return set_key(doc, "totem", "config_version", str(new))
+def _bump_and_finish(
+    old: str, doc: Document, force: bool, notes: tuple[str, ...] = ()
+) -> EditResult:
+    _bump(old, doc)
+    return _finish(old, doc, force, notes)
 
 
 def _refuse_huge_version(old: str, version: str | None, stack: str, source: str) -> None:
@@ -218,7 +136,8 @@ def _refuse_huge_version(old: str, version: str | None, stack: str, source: str)
     restarting at 1 would be a lower version, which pmxcfs never distributes (4.3).
 
     `version` is the value before the bump (edits never change it otherwise); only when it
-    is refused is the original text parsed again, for the line to name."""
+    is refused is the original text parsed again, for the line to name (an edit may have
+    moved the line in the document)."""
     text = (version or "").strip(" \t\n\v\f\r")
     if not is_ascii_int(text) or parse_uint64(text) is not None:
         return
@@ -238,6 +157,7 @@ def _refuse_huge_version(old: str, version: str | None, stack: str, source: str)
     )
 
 
+# --- finding nodes ---------------------------------------------------------------------------
 def _node_section(doc: CorosyncConf, name: str) -> Section:
     names = []
     for section in doc.sections("nodelist.node"):
@@ -253,18 +173,6 @@ def _node_section(doc: CorosyncConf, name: str) -> Section:
     raise InputError(f"unknown node '{printable(name, 40)}'; the nodelist has {known}{more}", where)
 
 
-# --- cluster.conf helpers ------------------------------------------------------------------
-def _bump_cman(
-    text: str, source: str, version: int | None = None, original: str | None = None
-) -> str:
-    doc = clusterconf.parse(text, source)
-    if version is None:
-        _refuse_huge_version(original or text, doc.root.get("config_version"), "cman", source)
-    current = corosync.parse_int(doc.root.get("config_version") or "")
-    value = version if version is not None else (current + 1 if current and current > 0 else 1)
-    return clusterconf.set_attribute(doc, doc.root, "config_version", str(value))
-
-
 def _clusternode(doc: ClusterConf, name: str) -> Element:
     nodes = doc.all("clusternode")
     for element in nodes:
@@ -278,50 +186,33 @@ def _clusternode(doc: ClusterConf, name: str) -> Element:
     )
 
 
-def _stack(text: str, stack: str | None) -> str:
-    return stack or detect_stack(text)
-
-
-def _source(source: str | None, stack: str) -> str:
-    return source or ("cluster.conf" if stack == "cman" else "corosync.conf")
-
-
 # --- public transforms ---------------------------------------------------------------------
-# Each transform checks its arguments, then hands the text to one step per stack: a cman
-# step returns the edited cluster.conf text, a corosync step the edited document; the
-# `_finish_*` helper bumps the version and validates.  Keeping the two stacks in separate
-# functions keeps each document in a variable of its own type.
-def _two_node_on_cman(text: str, source: str) -> str:
-    """Each attribute is set on a fresh parse: the previous edit moved the offsets after it."""
-    new = text
-    for name in ("expected_votes", "two_node"):  # each goes first: two_node leads
-        doc = clusterconf.parse(new, source)
-        cman = doc.root.find("cman")
-        if cman is None:
-            return clusterconf.insert_child(
-                doc, doc.root, '<cman two_node="1" expected_votes="1"/>'
-            )
-        new = clusterconf.set_attribute(doc, cman, name, "1", first=True)
-    return new
+# Each transform checks its arguments, opens the document once, and hands it to one step
+# per stack (`isinstance` picks it, so each step has its document's own type); the step
+# edits the document in place, then the version is bumped and the result validated.
+def _two_node_on_cman(doc: ClusterConf) -> None:
+    """`two_node="1" expected_votes="1"` put first on `<cman>` (each goes first: two_node
+    leads), or a new `<cman>` with them."""
+    cman = doc.root.find("cman")
+    if cman is None:
+        doc.add_element(doc.root, "cman", {"two_node": "1", "expected_votes": "1"})
+        return
+    for name in ("expected_votes", "two_node"):
+        doc.set(cman, name, "1", first=True)
 
 
-def _two_node_off_cman(text: str, source: str) -> str:
-    """Both attributes go, each from a fresh parse (as above); refused when two_node is unset."""
-    cman = clusterconf.parse(text, source).root.find("cman")
+def _two_node_off_cman(doc: ClusterConf) -> None:
+    """Both attributes go; refused when two_node is unset."""
+    cman = doc.root.find("cman")
     if cman is None or cman.get("two_node") is None:
-        raise InputError("<cman two_node> is not set: nothing to disable", source)
-    new = text
+        raise InputError("<cman two_node> is not set: nothing to disable", doc.source)
     for name in ("two_node", "expected_votes"):
-        doc = clusterconf.parse(new, source)
-        cman = doc.root.find("cman")
-        if cman is not None:
-            new = clusterconf.remove_attribute(doc, cman, name)
-    return new
+        doc.remove(cman, name)
 
 
-def _two_node_on_corosync(doc: CorosyncConf) -> tuple[CorosyncConf, tuple[str, ...]]:
+def _two_node_on_corosync(doc: CorosyncConf) -> tuple[str, ...]:
     """`two_node: 1`, with a note on the wait_for_all it implies (reference 1.5)."""
-    doc = set_key(doc, "quorum", "two_node", "1")
+    doc.set("quorum", "two_node", "1")
     wfa = doc.get("quorum.wait_for_all")
     if wfa is None:
         note = (
@@ -329,25 +220,25 @@ def _two_node_on_corosync(doc: CorosyncConf) -> tuple[CorosyncConf, tuple[str, .
             "shutdown one node alone stays inquorate until it has seen its peer once; "
             "write wait_for_all: 0 to opt out (reference 1.5, 1.7)"
         )
-        return doc, (note,)
+        return (note,)
     if corosync.parse_int(wfa) == 0:
-        return doc, ("wait_for_all: 0 is set explicitly, so two_node does not turn it on",)
-    return doc, ()
+        return ("wait_for_all: 0 is set explicitly, so two_node does not turn it on",)
+    return ()
 
 
-def _two_node_off_corosync(doc: CorosyncConf, source: str) -> tuple[CorosyncConf, tuple[str, ...]]:
+def _two_node_off_corosync(doc: CorosyncConf) -> tuple[str, ...]:
     """No `two_node:`, with a note when that also drops the implied wait_for_all."""
     was = corosync.parse_int(doc.get("quorum.two_node") or "")
     if was is None:
-        raise InputError("two_node is not set: nothing to disable", source)
-    doc = remove_key(doc, "quorum", "two_node")
+        raise InputError("two_node is not set: nothing to disable", doc.source)
+    doc.remove("quorum", "two_node")
     if was and doc.get("quorum.wait_for_all") is None:
-        return doc, ("wait_for_all was implied by two_node and is now off as well (1.5)",)
-    return doc, ()
+        return ("wait_for_all was implied by two_node and is now off as well (1.5)",)
+    return ()
 
 
 def set_two_node(
-    text: str,
+    text: Config,
     enable: bool,
     *,
     stack: str | None = None,
@@ -360,45 +251,33 @@ def set_two_node(
     article shows (cman(5), reference 8.3); off removes both.  corosync: `two_node: 1` in
     `quorum {}`; when `wait_for_all` is absent this turns wait_for_all on (reference 1.5).
     """
-    stack = _stack(text, stack)
-    source = _source(source, stack)
-    if stack == "cman":
-        new = _two_node_on_cman(text, source) if enable else _two_node_off_cman(text, source)
-        return _finish_cman(text, new, source, force)
-    doc = corosync.parse(text, source)
-    doc, notes = _two_node_on_corosync(doc) if enable else _two_node_off_corosync(doc, source)
-    return _finish_corosync(text, doc, source, force, notes)
+    old, doc = _open(text, *_kind(text, stack, source))
+    notes: tuple[str, ...] = ()
+    if isinstance(doc, ClusterConf) and enable:
+        _two_node_on_cman(doc)
+    elif isinstance(doc, ClusterConf):
+        _two_node_off_cman(doc)
+    else:
+        notes = _two_node_on_corosync(doc) if enable else _two_node_off_corosync(doc)
+    return _bump_and_finish(old, doc, force, notes)
 
 
 def set_config_version(
-    text: str, version: int, *, stack: str | None = None, source: str | None = None
+    text: Config, version: int, *, stack: str | None = None, source: str | None = None
 ) -> EditResult:
     """Set config_version to `version` (rollback content must carry a higher version, 4.3)."""
-    stack = _stack(text, stack)
-    source = _source(source, stack)
-    if stack == "cman":
-        return _finish(text, _bump_cman(text, source, version), "cman", source, True)
-    new = _bump(corosync.parse(text, source), version).dump()
-    return _finish(text, new, "corosync", source, True)
+    old, doc = _open(text, *_kind(text, stack, source))
+    _bump(old, doc, version)
+    return _finish(old, doc, True)
 
 
-def _votes_cman(text: str, source: str, node: str, votes: int) -> str:
-    doc = clusterconf.parse(text, source)
-    return clusterconf.set_attribute(doc, _clusternode(doc, node), "votes", str(votes))
-
-
-def _votes_corosync(doc: CorosyncConf, node: str, votes: int) -> CorosyncConf:
-    """`quorum_votes` in the named node's own section: rewritten, or added after its keys."""
-    section = _node_section(doc, node)
-    index = doc.item(section, "quorum_votes")
-    if index is not None:
-        return _replace_value(doc, index, str(votes))
-    at = _insert_at(section)
-    return _splice(doc, at, at, [f"{child_indent(doc, section)}quorum_votes: {votes}"])
+def _check_votes(votes: object, what: str, source: str) -> None:
+    if isinstance(votes, bool) or not isinstance(votes, int) or votes < 0:
+        raise InputError(f"{what} must be an integer >= 0, got {votes!r}", source)
 
 
 def set_votes(
-    text: str,
+    text: Config,
     node: str,
     votes: int,
     *,
@@ -406,41 +285,43 @@ def set_votes(
     source: str | None = None,
     force: bool = False,
 ) -> EditResult:
-    """Set one node's votes: `quorum_votes` in its `node {}` (cman: `votes` on clusternode)."""
-    stack = _stack(text, stack)
-    source = _source(source, stack)
-    if isinstance(votes, bool) or not isinstance(votes, int) or votes < 0:
-        raise InputError(f"votes must be an integer >= 0, got {votes!r}", source)
-    if stack == "cman":
-        return _finish_cman(text, _votes_cman(text, source, node, votes), source, force)
-    doc = _votes_corosync(corosync.parse(text, source), node, votes)
-    return _finish_corosync(text, doc, source, force)
+    """Set one node's votes: `quorum_votes` in its `node {}` (cman: `votes` on clusternode),
+    rewritten, or added after the node's keys."""
+    stack, source = _kind(text, stack, source)
+    _check_votes(votes, "votes", source)
+    old, doc = _open(text, stack, source)
+    if isinstance(doc, ClusterConf):
+        doc.set(_clusternode(doc, node), "votes", str(votes))
+    else:
+        doc.set(_node_section(doc, node), "quorum_votes", str(votes))
+    return _bump_and_finish(old, doc, force)
 
 
-def _expected_votes_cman(text: str, source: str, value: int | None) -> str:
-    doc = clusterconf.parse(text, source)
+def _expected_votes_cman(doc: ClusterConf, value: int | None) -> None:
     cman = doc.root.find("cman")
     if cman is None:
-        if value is None:
-            return text
-        return clusterconf.insert_child(doc, doc.root, f'<cman expected_votes="{value}"/>')
-    if value is None:
-        if cman.get("expected_votes") is None:
-            raise InputError("<cman expected_votes> is not set: nothing to remove", source)
-        return clusterconf.remove_attribute(doc, cman, "expected_votes")
-    return clusterconf.set_attribute(doc, cman, "expected_votes", str(value))
-
-
-def _expected_votes_corosync(doc: CorosyncConf, source: str, value: int | None) -> CorosyncConf:
+        if value is not None:
+            doc.add_element(doc.root, "cman", {"expected_votes": str(value)})
+        return
     if value is not None:
-        return set_key(doc, "quorum", "expected_votes", str(value))
-    if doc.get("quorum.expected_votes") is None:
-        raise InputError("quorum.expected_votes is not set: nothing to remove", source)
-    return remove_key(doc, "quorum", "expected_votes")
+        doc.set(cman, "expected_votes", str(value))
+    elif cman.get("expected_votes") is None:
+        raise InputError("<cman expected_votes> is not set: nothing to remove", doc.source)
+    else:
+        doc.remove(cman, "expected_votes")
+
+
+def _expected_votes_corosync(doc: CorosyncConf, value: int | None) -> None:
+    if value is not None:
+        doc.set("quorum", "expected_votes", str(value))
+    elif doc.get("quorum.expected_votes") is None:
+        raise InputError("quorum.expected_votes is not set: nothing to remove", doc.source)
+    else:
+        doc.remove("quorum", "expected_votes")
 
 
 def set_expected_votes(
-    text: str,
+    text: Config,
     value: int | None,
     *,
     stack: str | None = None,
@@ -451,14 +332,15 @@ def set_expected_votes(
 
     Writing it is what CQ211 warns about: a permanent override of the nodelist sum.
     """
-    stack = _stack(text, stack)
-    source = _source(source, stack)
+    stack, source = _kind(text, stack, source)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         raise InputError(f"expected_votes must be an integer >= 1, got {value!r}", source)
-    if stack == "cman":
-        return _finish_cman(text, _expected_votes_cman(text, source, value), source, force)
-    doc = _expected_votes_corosync(corosync.parse(text, source), source, value)
-    return _finish_corosync(text, doc, source, force)
+    old, doc = _open(text, stack, source)
+    if isinstance(doc, ClusterConf):
+        _expected_votes_cman(doc, value)
+    else:
+        _expected_votes_corosync(doc, value)
+    return _bump_and_finish(old, doc, force)
 
 
 def check_address(address: str, where: str | None = None) -> str:
@@ -478,12 +360,15 @@ def _corosync_only(stack: str, what: str, source: str) -> None:
         )
 
 
-def _node_count(doc: CorosyncConf) -> int:
-    return len(doc.sections("nodelist.node"))
+def _open_corosync(text: Config, stack: str, source: str) -> tuple[str, CorosyncConf]:
+    """`_open` for a corosync-only transform (`_corosync_only` has refused cman)."""
+    old, doc = _open(text, stack, source)
+    assert isinstance(doc, CorosyncConf)
+    return old, doc
 
 
 def add_qdevice(
-    text: str,
+    text: Config,
     host: str,
     *,
     algorithm: str | None = None,
@@ -496,10 +381,9 @@ def add_qdevice(
     ffsplit with `votes: 1` for an even node count; lms without `votes` (corosync gives it
     N-1) for an odd one, which Proxmox allows only with --force (finding CQ220).
     """
-    stack = _stack(text, stack)
-    source = _source(source, stack)
+    stack, source = _kind(text, stack, source)
     _corosync_only(stack, "a QDevice", source)
-    doc = corosync.parse(text, source)
+    old, doc = _open_corosync(text, stack, source)
     nodelist = doc.find("nodelist")
     where = f"{source}: line {nodelist.line}" if nodelist else source
     host = check_address(host, where)
@@ -508,45 +392,32 @@ def add_qdevice(
             "QDevice already configured!",
             f"{source}: line {doc.sections('quorum.device')[0].line}",
         )
-    algorithm = algorithm or ("ffsplit" if _node_count(doc) % 2 == 0 else "lms")
+    algorithm = algorithm or ("ffsplit" if len(doc.sections("nodelist.node")) % 2 == 0 else "lms")
     if algorithm not in ("ffsplit", "lms"):
         raise InputError(f"algorithm must be ffsplit or lms, got {algorithm!r}", source)
-    doc, quorum = _ensure_section(doc, "quorum")
-    pad = child_indent(doc, quorum)
-    step = indent_unit(doc)
-    block = [
-        f"{pad}device {{",
-        f"{pad}{step}model: net",
-        f"{pad}{step}net {{",
-        f"{pad}{step}{step}algorithm: {algorithm}",
-        f"{pad}{step}{step}host: {host}",
-        f"{pad}{step}{step}tls: on",
-        f"{pad}{step}}}",
-    ]
+    device: dict[str, Any] = {
+        "model": "net",
+        "net": {"algorithm": algorithm, "host": host, "tls": "on"},
+    }
     if algorithm == "ffsplit":
-        block.append(f"{pad}{step}votes: 1")
-    block.append(f"{pad}}}")
-    assert quorum.close is not None
-    doc = _splice(doc, quorum.close, quorum.close, block)
-    return _finish_corosync(text, doc, source, force)
+        device["votes"] = "1"
+    doc.add_section("quorum", "device", device)
+    return _bump_and_finish(old, doc, force)
 
 
 def remove_qdevice(
-    text: str, *, stack: str | None = None, source: str | None = None, force: bool = False
+    text: Config, *, stack: str | None = None, source: str | None = None, force: bool = False
 ) -> EditResult:
     """Delete the `quorum.device` section, as `pvecm qdevice remove` does (reference 3.3)."""
-    stack = _stack(text, stack)
-    source = _source(source, stack)
+    stack, source = _kind(text, stack, source)
     _corosync_only(stack, "a QDevice", source)
-    doc = corosync.parse(text, source)
+    old, doc = _open_corosync(text, stack, source)
     devices = doc.sections("quorum.device")
     if not devices:
         raise InputError("no QDevice configured (no quorum.device section)", source)
-    drop: set[int] = set()
     for device in devices:
-        assert device.open is not None and device.close is not None
-        drop.update(range(device.open, device.close + 1))
-    return _finish_corosync(text, _without_lines(doc, drop), source, force)
+        doc.remove_section(device)
+    return _bump_and_finish(old, doc, force)
 
 
 def _lowest_free_nodeid(used: set[int | None]) -> int:
@@ -555,62 +426,59 @@ def _lowest_free_nodeid(used: set[int | None]) -> int:
 
 
 def _add_node_cman(
-    text: str, source: str, name: str, address: str | None, votes: int | None
-) -> tuple[str, tuple[str, ...]]:
-    """The text with a new `<clusternode>`, and a note when an address was given."""
-    doc = clusterconf.parse(text, source)
+    doc: ClusterConf, name: str, address: str | None, votes: int | None
+) -> tuple[str, ...]:
+    """A new `<clusternode>`; a note when an address was given."""
     notes: tuple[str, ...] = ()
     if address is not None:
-        check_address(address, source)
+        check_address(address, doc.source)
         notes = ("cluster.conf holds no addresses: cman resolves the node name",)
     nodes = doc.all("clusternode")
     if any(e.get("name") == name for e in nodes):
-        raise InputError(f"node {name!r} already exists", source)
+        raise InputError(f"node {name!r} already exists", doc.source)
     nodeid = _lowest_free_nodeid({corosync.parse_int(e.get("nodeid") or "") for e in nodes})
     parent = doc.root.find("clusternodes")
     if parent is None:
-        raise InputError("no <clusternodes> element to add the node to", source)
-    votes_attr = f' votes="{votes}"' if votes is not None else ""
-    markup = f'<clusternode name="{name}"{votes_attr} nodeid="{nodeid}"/>'
-    return clusterconf.insert_child(doc, parent, markup), notes
+        raise InputError("no <clusternodes> element to add the node to", doc.source)
+    attrs = {"name": name}
+    if votes is not None:
+        attrs["votes"] = str(votes)
+    attrs["nodeid"] = str(nodeid)
+    doc.add_element(parent, "clusternode", attrs)
+    return notes
 
 
-def _corosync_nodeids(doc: CorosyncConf, new_name: str, source: str) -> set[int | None]:
+def _corosync_nodeids(doc: CorosyncConf, new_name: str) -> set[int | None]:
     """The nodeids in use; raises when a node is already called `new_name`."""
     used: set[int | None] = set()
     for section in doc.sections("nodelist.node"):
         values = doc.values(section)
         if values.get("name", values.get("ring0_addr", ("", 0)))[0] == new_name:
-            raise InputError(f"node {new_name!r} already exists", f"{source}: line {section.line}")
+            where = f"{doc.source}: line {section.line}"
+            raise InputError(f"node {new_name!r} already exists", where)
         used.add(corosync.parse_int(values.get("nodeid", ("", 0))[0]))
     return used
 
 
 def _add_node_corosync(
-    doc: CorosyncConf, source: str, name: str, address: str | None, votes: int | None
-) -> CorosyncConf:
-    """A new `node {}` after the last one, indented like its siblings."""
+    doc: CorosyncConf, name: str, address: str | None, votes: int | None
+) -> None:
+    """A new `node {}` after the last one (in that node's nodelist), keys like its keys."""
     found = doc.find("nodelist")
-    where = f"{source}: line {found.line}" if found else source
+    where = f"{doc.source}: line {found.line}" if found else doc.source
     if address is None:
         raise InputError("a new corosync node needs an address (ring0_addr)", where)
     address = check_address(address, where)
-    doc, nodelist = _ensure_section(doc, "nodelist")
-    nodeid = _lowest_free_nodeid(_corosync_nodeids(doc, name, source))
-    existing = doc.sections("nodelist.node")
-    pad = child_indent(doc, nodelist)
-    inner = child_indent(doc, existing[-1]) if existing else pad + indent_unit(doc)
-    block = [f"{pad}node {{", f"{inner}name: {name}", f"{inner}nodeid: {nodeid}"]
+    node = {"name": name, "nodeid": str(_lowest_free_nodeid(_corosync_nodeids(doc, name)))}
     if votes is not None:
-        block.append(f"{inner}quorum_votes: {votes}")
-    block += [f"{inner}ring0_addr: {address}", f"{pad}}}"]
-    at = existing[-1].close + 1 if existing and existing[-1].close is not None else nodelist.close
-    assert at is not None
-    return _splice(doc, at, at, block)
+        node["quorum_votes"] = str(votes)
+    node["ring0_addr"] = address
+    existing = doc.sections("nodelist.node")
+    doc.add_section(doc.parent(existing[-1]) if existing else "nodelist", "node", node)
 
 
 def add_node(
-    text: str,
+    text: Config,
     name: str,
     address: str | None = None,
     *,
@@ -625,21 +493,22 @@ def add_node(
     `votes=None` leaves `quorum_votes` out, which corosync counts as 1.  cman: a
     `<clusternode name= votes= nodeid=/>` like `pvecm create` writes (no address there).
     """
-    stack = _stack(text, stack)
-    source = _source(source, stack)
+    stack, source = _kind(text, stack, source)
     if not is_hostname(name):
         raise InputError(f"node name {name!r} is not a valid host name", source)
-    if votes is not None and (isinstance(votes, bool) or not isinstance(votes, int) or votes < 0):
-        raise InputError(f"votes must be an integer >= 0, got {votes!r}", source)
-    if stack == "cman":
-        new, notes = _add_node_cman(text, source, name, address, votes)
-        return _finish_cman(text, new, source, force, notes)
-    doc = _add_node_corosync(corosync.parse(text, source), source, name, address, votes)
-    return _finish_corosync(text, doc, source, force)
+    if votes is not None:
+        _check_votes(votes, "votes", source)
+    old, doc = _open(text, stack, source)
+    notes: tuple[str, ...] = ()
+    if isinstance(doc, ClusterConf):
+        notes = _add_node_cman(doc, name, address, votes)
+    else:
+        _add_node_corosync(doc, name, address, votes)
+    return _bump_and_finish(old, doc, force, notes)
 
 
 def remove_node(
-    text: str,
+    text: Config,
     name: str,
     *,
     stack: str | None = None,
@@ -647,31 +516,34 @@ def remove_node(
     force: bool = False,
 ) -> EditResult:
     """Delete a node's entry, as `pvecm delnode` does (reference 4.1)."""
-    stack = _stack(text, stack)
-    source = _source(source, stack)
-    if stack == "cman":
-        cluster = clusterconf.parse(text, source)
-        new = clusterconf.remove_element(cluster, _clusternode(cluster, name))
-        return _finish_cman(text, new, source, force)
-    doc = corosync.parse(text, source)
-    return _finish_corosync(text, _remove_block(doc, _node_section(doc, name)), source, force)
+    old, doc = _open(text, *_kind(text, stack, source))
+    if isinstance(doc, ClusterConf):
+        doc.remove_element(_clusternode(doc, name))
+    else:
+        doc.remove_section(_node_section(doc, name))
+    return _bump_and_finish(old, doc, force)
 
 
 def restyle(result: EditResult, style: str, source: str) -> EditResult:
-    """`style="pve"`: the result as Proxmox's own writer lays it out (reference 4.1, 8.1)."""
+    """`style="pve"`: the result as Proxmox's own writer lays it out (reference 4.1, 8.1).
+
+    The edited document is rendered as it is; only the new layout is parsed (for its
+    findings)."""
     if style == "lossless":
         return result
     if style != "pve":
         raise InputError(f"style must be lossless or pve, got {style!r}", source)
-    if detect_stack(result.new_text) == "cman":
-        new = clusterconf.canonical(clusterconf.parse(result.new_text, source))
-    else:
-        new = corosync.canonical(corosync.parse(result.new_text, source))
-    doc = _parse(new, detect_stack(new), source)
+    doc = result.document
+    if doc is None or doc.source != source:  # messages name `source`
+        doc = _open(result.new_text, detect_stack(result.new_text), source)[1]
+    cman = isinstance(doc, ClusterConf)
+    new = clusterconf.canonical(doc) if isinstance(doc, ClusterConf) else corosync.canonical(doc)
+    restyled = _open(new, "cman" if cman else "corosync", source)[1]
     return EditResult(
         new,
         unified_diff(result.old_text, new, _name(source)),
-        tuple(validate.validate_document(doc)),
+        tuple(validate.validate_document(restyled)),
         result.notes,
         result.old_text,
+        restyled,
     )

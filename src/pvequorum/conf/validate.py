@@ -20,7 +20,7 @@ from pvequorum.cvalues import one_line, parse_int, printable
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
 from pvequorum.timing import watchdog_margin
-from pvequorum.votequorum import parse_atb
+from pvequorum.votequorum import StartupKind, startup_checks
 
 Severity = str  # "error" | "warning" | "note"
 
@@ -102,20 +102,38 @@ def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
 
 
 # --- reference 1.12: refuses to start vs feature disabled --------------------------------
+# The finding code of each check of `votequorum_readconfig()` (`votequorum.startup_checks`).
+STARTUP_CODES: dict[StartupKind, str] = {
+    StartupKind.TWO_NODE_WITH_QDEVICE: "CQ101",
+    StartupKind.ATB_ODD_WITH_LMS: "CQ102",
+    StartupKind.QDEVICE_WITH_LMS: "CQ103",
+    StartupKind.QDEVICE_WITH_ATB: "CQ104",
+    StartupKind.QDEVICE_VOTES_WITH_EXPECTED: "CQ105",
+    StartupKind.QDEVICE_VOTES_UNEVEN: "CQ106",
+    StartupKind.QDEVICE_VOTES_TOO_HIGH: "CQ107",
+    StartupKind.QDEVICE_WITH_DOWNSCALE: "CQ109",
+    StartupKind.TWO_NODE_WITH_ATB: "CQ201",
+    StartupKind.ATB_ODD: "CQ202",
+    StartupKind.ATB_NODE_INVALID: "CQ203",
+    StartupKind.ATB_NODE_WITHOUT_ATB: "CQ203",
+}
+
+
 def startup_problems(
     cluster: Cluster, *, allow_downscale: bool = False, lines: dict[str, int] | None = None
 ) -> list[Finding]:
     """The reference 1.12 combinations, in the order of `votequorum_readconfig()`.
 
-    `error` findings (CQ101-CQ109) are what makes corosync refuse to start; the message
-    quotes the string it logs.  `warning` findings are the combinations where corosync
-    starts but disables a feature (CQ201 two_node, CQ202/CQ203 auto_tie_breaker).  The
-    first error is the one corosync reports; later ones are listed too, since fixing the
-    first would reveal them.  For stack "cman" the rule is cman's two_node check (8.3).
+    Which checks fail is decided in one place, `votequorum.startup_checks`; this only words
+    them as findings.  `error` findings (CQ101-CQ109) are what makes corosync refuse to
+    start; the message quotes the string it logs.  `warning` findings are the combinations
+    where corosync starts but disables a feature (CQ201 two_node, CQ202/CQ203
+    auto_tie_breaker).  The first error is the one corosync reports (`effective_config`'s
+    `error`); later ones are listed too, since fixing the first would reveal them.  For
+    stack "cman" the rule is cman's two_node check (`cman.join_error`, 8.3).
     `allow_downscale` is not in the model, so it is a parameter.
     """
     at = lines or {}
-    q = cluster.quorum
     out: list[Finding] = []
     if cluster.stack == "cman":
         # cman's own rule (cman.join_error, the one home); it is checked on each node
@@ -135,127 +153,47 @@ def startup_problems(
                 )
             )
         return out
-
-    def refuse(code: str, text: str, key: str, runtime: str) -> None:
-        out.append(
-            finding(
-                code,
-                f"corosync refuses to start: 'configuration error: {text}'; "
-                f"added by a reload: {runtime} (reference 1.12)",
-                at.get(key),
-            )
-        )
-
-    device = q.device
-    device_votes = None if device is None else device.votes
-    node_count = len(cluster.nodes)
-    node_expected = cluster.nodelist_votes
-    expected = q.expected_votes or 0
-    if q.two_node and device is not None:
-        refuse(
-            "CQ101",
-            "two_node and quorum device cannot be configured at the same time!",
-            "device",
-            "two_node is dropped if the qdevice is registered, else the qdevice is blocked",
-        )
-    wait_for_all = bool(q.two_node) if q.wait_for_all is None else bool(q.wait_for_all)
-    atb = parse_atb(q.auto_tie_breaker, q.auto_tie_breaker_node)[0].value  # "none", "list", ...
-    if q.auto_tie_breaker and atb == "none":
-        out.append(
-            finding(
-                "CQ203",
-                f"auto_tie_breaker_node {q.auto_tie_breaker_node!r} is not 'lowest', 'highest' "
-                "or a list of node ids: corosync disables auto_tie_breaker (reference 1.9)",
-                at.get("auto_tie_breaker_node"),
-            )
-        )
-    if not q.auto_tie_breaker and q.auto_tie_breaker_node is not None:
-        out.append(
-            finding(
-                "CQ203",
-                "auto_tie_breaker_node is meaningless without auto_tie_breaker: 1 (reference 1.9)",
-                at.get("auto_tie_breaker_node"),
-            )
-        )
-    if q.two_node and atb != "none":
-        out.append(
-            finding(
-                "CQ201",
-                "two_node and auto_tie_breaker: corosync starts but disables two_node (CRIT "
-                "'two_node has been disabled')"
-                + (
-                    ", and wait_for_all, implied by two_node, stays on"
-                    if q.wait_for_all is None
-                    else ""
-                )
-                + " (reference 1.5, 1.12)",
-                at.get("two_node"),
-            )
-        )
-    if atb != "none" and node_expected % 2 and not wait_for_all:
-        if q.last_man_standing:
-            refuse(
-                "CQ102",
-                "auto_tie_breaker & last_man_standing not available in odd sized cluster",
-                "auto_tie_breaker",
-                "the reload's votes and expected votes are not applied",
+    for check in startup_checks(cluster, allow_downscale=allow_downscale):
+        code = STARTUP_CODES[check.kind]
+        if check.refuses:
+            text = (
+                f"corosync refuses to start: '{check.message}'; added by a reload: "
+                f"{check.runtime} (reference 1.12)"
             )
         else:
-            out.append(
-                finding(
-                    "CQ202",
-                    f"auto_tie_breaker with an odd nodelist vote sum ({node_expected}) and no "
-                    "wait_for_all: corosync starts but disables auto_tie_breaker "
-                    "(reference 1.9, 1.12)",
-                    at.get("auto_tie_breaker"),
-                )
-            )
-            atb = "none"
-    blocked = "the qdevice is blocked (CS_ERR_ACCESS)"
-    if device is not None:
-        if q.last_man_standing:
-            refuse(
-                "CQ103",
-                "quorum.device is not compatible with last_man_standing",
-                "last_man_standing",
-                blocked,
-            )
-        if atb != "none":
-            refuse(
-                "CQ104",
-                "quorum.device is not compatible with auto_tie_breaker",
-                "auto_tie_breaker",
-                blocked,
-            )
-        if allow_downscale:
-            refuse(
-                "CQ109",
-                "quorum.device is not compatible with allow_downscale",
-                "allow_downscale",
-                blocked,
-            )
-        if expected and device_votes is None:
-            refuse(
-                "CQ105",
-                "quorum.device.votes must be specified when quorum.expected_votes is set",
-                "device",
-                blocked,
-            )
-        if device_votes is None and node_count != node_expected:
-            refuse(
-                "CQ106",
-                "quorum.device.votes must be specified when not all nodes votes 1",
-                "device",
-                blocked,
-            )
-        if device_votes and expected and expected - device_votes < 2:
-            refuse(
-                "CQ107",
-                "quorum.device.votes is too high or expected_votes is too low",
-                "device",
-                blocked,
-            )
+            text = _disabled_feature(check.kind, cluster)
+        out.append(finding(code, text, at.get(check.key)))
     return out
+
+
+def _disabled_feature(kind: StartupKind, cluster: Cluster) -> str:
+    """The message of a startup check that disables a feature (reference 1.5, 1.9, 1.12)."""
+    q = cluster.quorum
+    if kind is StartupKind.ATB_NODE_INVALID:
+        return (
+            f"auto_tie_breaker_node {q.auto_tie_breaker_node!r} is not 'lowest', 'highest' "
+            "or a list of node ids: corosync disables auto_tie_breaker (reference 1.9)"
+        )
+    if kind is StartupKind.ATB_NODE_WITHOUT_ATB:
+        return "auto_tie_breaker_node is meaningless without auto_tie_breaker: 1 (reference 1.9)"
+    if kind is StartupKind.TWO_NODE_WITH_ATB:
+        return (
+            "two_node and auto_tie_breaker: corosync starts but disables two_node (CRIT "
+            "'two_node has been disabled')"
+            + (
+                ", and wait_for_all, implied by two_node, stays on"
+                if q.wait_for_all is None
+                else ""
+            )
+            + " (reference 1.5, 1.12)"
+        )
+    if kind is StartupKind.ATB_ODD:
+        return (
+            f"auto_tie_breaker with an odd nodelist vote sum ({cluster.nodelist_votes}) and "
+            "no wait_for_all: corosync starts but disables auto_tie_breaker (reference 1.9, "
+            "1.12)"
+        )
+    raise AssertionError(f"startup check {kind.value} has no wording")  # a new check: word it
 
 
 def _watchdog_findings(cluster: Cluster, at: dict[str, int]) -> list[Finding]:
@@ -392,155 +330,161 @@ _PERL_BLANK = re.compile(f"[{pve.PERL_SPACE}]")
 
 
 def _pve_hazards(doc: corosync.CorosyncConf) -> list[Finding]:
-    """Lines `PVE::Corosync::parse_conf()` dies on or reads differently (reference 4.2).
+    """CQ230 where `PVE::Corosync::parse_conf()` dies, CQ231 where it reads a line other than
+    corosync does (reference 4.2).
 
-    pvecm splits the file at Perl's white space (`\\s`: space, tab, CR, LF, FF, VT), while
-    corosync strips only spaces and tabs around a key or value: a VT, FF or lone CR inside
-    a value is data to corosync and a word break to pvecm."""
-    out: list[Finding] = []
-    seen: dict[tuple[int, str], int] = {}
-    for section in [doc.root, *doc.walk()]:
-        for sub in section.sections:
-            key = (id(section), sub.name)
-            if sub.name not in pve.ARRAY_SECTIONS and key in seen:
-                out.append(
-                    finding(
-                        "CQ230",
-                        f"section '{sub.name}' appears again (first at line {seen[key]}): "
-                        f"pvecm dies \"section '{sub.name}' already exists and not marked as "
-                        'array!" (reference 4.2)',
-                        sub.line,
-                    )
-                )
-            seen.setdefault(key, sub.line)
+    CQ230 is exactly "Perl's parse_conf dies on this file": the file goes through the
+    emulation in `conf.pve`, held to a recording of the real Perl sub.  The first CQ230 is
+    where and how Perl dies; later ones are where it would die next, each earlier one fixed.
+    `write_conf` dying is not CQ230: on a file corosync accepts it dies only on an empty
+    file (or one that is just `0`), which `parse_conf` reads as having no sections at all.
+
+    CQ231 compares, line by line, corosync's reading with what pvecm did with the words
+    starting on that line: pvecm splits the file at Perl's white space (`\\s`: space, tab,
+    CR, LF, FF, VT) and cuts at any `#`, corosync strips only spaces and tabs around a key or
+    value and keeps a `#` after the first character of a line."""
+    reading = pve.read(doc.dump(), doc.source)
+    repeats = _repeated_sections(doc) if reading.deaths else {}
+    out = []
+    for index, death in enumerate(reading.deaths):
+        dies = "pvecm dies" if index == 0 else "pvecm dies next, once the earlier death is fixed"
+        out.append(
+            finding(
+                "CQ230",
+                f'{dies}: "{death.problem}"{_pve_why(doc, death, repeats)} (reference 4.2)',
+                death.line,
+            )
+        )
+    died = {death.line for death in reading.deaths}
+    by_line: dict[int, list[pve.Event]] = {}
+    for event in reading.events:
+        by_line.setdefault(event.line, []).append(event)
     for index, line in enumerate(doc.lines):
-        if line.kind not in ("open", "item"):
-            continue
         number = index + 1
-        body = line.text.strip(" \t")
-        if line.kind == "open":
-            head = body[: body.index("{")]
-            if _PERL_BLANK.search(line.name):
-                out.append(
-                    finding(
-                        "CQ230",
-                        f"section name '{line.name}': pvecm dies (\"missing ':' after key "
-                        f"'{pve.tokens(head)[0]}'\") (reference 4.2)",
-                        number,
-                    )
-                )
-            elif ":" in line.name:
-                out.append(
-                    finding(
-                        "CQ230",
-                        f"section name '{line.name}': pvecm dies (\"missing ':' after key\") "
-                        "(reference 4.2)",
-                        number,
-                    )
-                )
-            elif head.strip(" \t") != line.name:
-                out.append(
-                    finding(
-                        "CQ231",
-                        f"'{body}': corosync opens section '{line.name}', pvecm one named "
-                        f"'{head.strip(pve.PERL_SPACE)}' (reference 4.2)",
-                        number,
-                    )
-                )
-            elif not head or head[-1] not in pve.PERL_SPACE:
-                out.append(
-                    finding(
-                        "CQ230",
-                        f"'{body}' has no blank before '{{': pvecm dies \"missing ':' after "
-                        f"key '{pve.tokens(body)[0]}'\" (reference 4.2)",
-                        number,
-                    )
-                )
-        if line.kind != "item":
-            continue
-        colon = body.index(":")
-        key_part, after = body[:colon], body[colon + 1 :]
-        if "#" in line.value or "#" in key_part:
-            out.append(
-                finding(
-                    "CQ231",
-                    f"inline '#' in '{line.name}: {line.value}': corosync keeps it, pvecm cuts "
-                    "the line there as a comment (reference 4.2)",
-                    number,
-                )
-            )
-            continue
-        if key_part != key_part.rstrip(pve.PERL_SPACE) or not key_part:
-            out.append(
-                finding(
-                    "CQ230",
-                    f"'{line.name} :' (blank before the colon): pvecm dies \"missing ':' after "
-                    f"key '{(pve.tokens(key_part) or [''])[0]}'\" (reference 4.2)",
-                    number,
-                )
-            )
-        elif _PERL_BLANK.search(line.name):
-            out.append(
-                finding(
-                    "CQ230",
-                    f"key '{line.name}' with a blank: pvecm dies (reference 4.2)",
-                    number,
-                )
-            )
-        elif not line.value:
-            out.append(
-                finding(
-                    "CQ231",
-                    f"'{line.name}:' has no value: pvecm takes the next word of the file as its "
-                    "value (reference 4.2)",
-                    number,
-                )
-            )
-        elif after[:1] not in tuple(pve.PERL_SPACE):
-            out.append(
-                finding(
-                    "CQ230",
-                    f"no blank after '{line.name}:': pvecm dies \"missing ':' after key "
-                    f"'{pve.tokens(body)[0]}'\" (reference 4.2)",
-                    number,
-                )
-            )
-        elif _PERL_BLANK.search(line.value):
-            out.append(_blank_in_value(line.name, line.value, number))
-    if not any(f.code == "CQ230" for f in out):
-        try:
-            pve.parse_conf(doc.dump(), doc.source)
-        except InputError as exc:
-            out.append(finding("CQ230", f'pvecm dies: "{exc.problem}" (reference 4.2)'))
+        events = by_line.get(number)
+        if line.kind not in ("open", "item") or number in died or not events:
+            continue  # no words start here: they are the value of the key before (CQ231 there)
+        message = _pve_misread(line, number, events)
+        if message:
+            out.append(finding("CQ231", message + " (reference 4.2)", number))
     return out
 
 
-def _blank_in_value(name: str, value: str, number: int) -> Finding:
-    """A value with Perl white space in it: pvecm dies at its second word, unless that word
-    is a key itself (then it reads one more key); white space only at its ends, pvecm reads
-    the value without it; white space only, it takes the next word of the file."""
-    words = pve.tokens(value)
-    if len(words) > 1 and not words[1].endswith(":"):
-        return finding(
-            "CQ230",
-            f"value with blanks ('{name}: {value}'): pvecm dies \"missing ':' after key "
-            f"'{words[1]}'\" (reference 4.2)",
-            number,
+def _shown(text: str) -> str:
+    return printable(text, 60)
+
+
+def _repeated_sections(doc: corosync.CorosyncConf) -> dict[int, tuple[str, int]]:
+    """line of a section opened again in the same parent -> (its name, the first's line)."""
+    out: dict[int, tuple[str, int]] = {}
+    for section in [doc.root, *doc.walk()]:
+        first: dict[str, int] = {}
+        for sub in section.sections:
+            if sub.name in first:
+                out[sub.line] = (sub.name, first[sub.name])
+            first.setdefault(sub.name, sub.line)
+    return out
+
+
+def _pve_why(
+    doc: corosync.CorosyncConf, death: pve.PveParseError, repeats: dict[int, tuple[str, int]]
+) -> str:
+    """Why pvecm dies there, from how corosync reads that line (empty when nothing to add)."""
+    if death.line is None or not 0 < death.line <= len(doc.lines):
+        return ""
+    line = doc.lines[death.line - 1]
+    problem = death.problem
+    if problem.startswith("section '"):
+        if death.line in repeats:
+            name, first = repeats[death.line]
+            return f" (section '{_shown(name)}' first opens at line {first})"
+        return ""
+    if problem.startswith("Can't use string"):
+        return ": a value where pvecm needs a section (or a list of sections)"
+    if not problem.startswith("missing ':'"):
+        return ""
+    body = line.text.strip(" \t")
+    if line.kind == "open":
+        head = body.split("{", 1)[0]
+        if _PERL_BLANK.search(line.name):
+            return ": the section name has white space in it"
+        if not head or head[-1] not in pve.PERL_SPACE:
+            return ": no blank before '{'"
+        return ""
+    if line.kind != "item":
+        return ""
+    key_part, _, after = body.partition(":")
+    if key_part != key_part.rstrip(pve.PERL_SPACE) or not key_part:
+        return ": a blank before the colon"
+    if _PERL_BLANK.search(line.name):
+        return ": the key has white space in it"
+    if "#" in line.name:
+        return ": pvecm cuts the key at its '#'"
+    if after[:1] and after[:1] not in pve.PERL_SPACE:
+        return ": no blank after the colon"
+    if _PERL_BLANK.search(line.value):
+        return ": a value with white space in it (pvecm reads one word per value)"
+    return ""
+
+
+def _pve_words(events: list[pve.Event]) -> str:
+    """What pvecm did with the words of one line, for a message."""
+    parts = []
+    for event in events:
+        if event.kind == "key":
+            parts.append(f"'{_shown(event.name)}' = '{_shown(event.value or '')}'")
+        elif event.kind == "open":
+            parts.append(f"opens section '{_shown(event.name)}'")
+        else:
+            parts.append("closes a section")
+    return ", then ".join(parts)
+
+
+def _pve_misread(line: corosync.Line, number: int, events: list[pve.Event]) -> str | None:
+    """The CQ231 message for a line pvecm reads other than corosync, None if it agrees."""
+    first, more = events[0], events[1:]
+    body = line.text.strip(" \t")
+    if line.kind == "open":
+        if first.kind == "open" and first.name == line.name and not more:
+            return None
+        if first.kind == "open" and not more:
+            return (
+                f"'{_shown(body)}': corosync opens section '{_shown(line.name)}', pvecm one "
+                f"named '{_shown(first.name)}'"
+            )
+        return (
+            f"'{_shown(body)}': corosync opens section '{_shown(line.name)}', pvecm reads "
+            + _pve_words(events)
         )
-    if not words:
-        return finding(
-            "CQ231",
-            f"'{name}: {value}' has only white space as its value: corosync keeps it, pvecm "
-            "takes the next word of the file as the value (reference 4.2)",
-            number,
+    name, value = line.name, line.value
+    same_key = first.kind == "key" and first.name == name
+    if same_key and first.value == value and first.value_line == number and not more:
+        return None
+    shown = f"'{_shown(name)}: {_shown(value)}'"
+    if "#" in body and same_key and first.value_line == number:
+        return f"inline '#' in {shown}: corosync keeps it, pvecm cuts the line there as a comment"
+    if same_key and first.value_line != number:
+        if not value:
+            return (
+                f"'{_shown(name)}:' has no value: pvecm takes the next word of the file as its "
+                "value"
+            )
+        return (
+            f"{shown} has only white space as its value: corosync keeps it, pvecm takes the "
+            "next word of the file as the value"
         )
-    more = f", then '{words[1]}' as another key" if len(words) > 1 else ""
-    return finding(
-        "CQ231",
-        f"'{name}: {value}': corosync keeps the value as it is, pvecm reads "
-        f"'{words[0]}'{more} (reference 4.2)",
-        number,
-    )
+    if same_key:
+        then = "".join(
+            f", then '{_shown(e.name)}' as another key"
+            if e.kind == "key"
+            else f", then {_pve_words([e])}"
+            for e in more
+        )
+        return (
+            f"{shown}: corosync keeps the value as it is, pvecm reads "
+            f"'{_shown(first.value or '')}'{then}"
+        )
+    return f"{shown}: corosync reads key '{_shown(name)}', pvecm reads " + _pve_words(events)
 
 
 def _duplicates(entries: list[tuple[str | None, str | None, int]]) -> list[Finding]:

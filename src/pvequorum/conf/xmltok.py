@@ -207,6 +207,26 @@ def _start_tag(text: str, pos: int, fail: _Fail) -> Token:
         cur = close + 1
 
 
+def read_tag(markup: str, source: str = "cluster.conf") -> Token:
+    """The token of `markup`, which must be exactly one start or empty tag (offsets from 0).
+
+    Edits read back the one tag they write with the tokenizer's own rules, instead of
+    tokenizing the whole text again; `ConfigParseError` when `markup` is anything else."""
+    fail = _Fail(source, Position(markup))
+    _check_chars(markup, fail)
+    if not markup.startswith("<") or markup.startswith(("</", "<!", "<?")):
+        fail("not a start tag", 0)
+    token = _start_tag(markup, 0, fail)
+    if token.end != len(markup):
+        fail("more than one tag", token.end)
+    return token
+
+
+def is_name(text: str) -> bool:
+    """An element or attribute name as the tokenizer reads one."""
+    return _NAME_RE.fullmatch(text) is not None
+
+
 def _check_chars(text: str, fail: _Fail) -> None:
     bad = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", text)
     if bad:

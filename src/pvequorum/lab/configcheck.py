@@ -116,12 +116,11 @@ def _claim_check_namespace() -> str:
 
 
 def _with_keyfile(text: str, keyfile: Path) -> str:
-    from pvequorum.conf.edits import set_key
-
     doc = corosync_conf.parse(text, "<checked config>")
     if doc.find("totem") is None:
         return text
-    return set_key(doc, "totem", "keyfile", str(keyfile)).dump()
+    doc.set("totem", "keyfile", str(keyfile))
+    return doc.dump()
 
 
 def _with_logfile(text: str, log: Path) -> str:
@@ -129,8 +128,7 @@ def _with_logfile(text: str, log: Path) -> str:
     doc = corosync_conf.parse(text, "<checked config>")
     if doc.find("logging") is None:
         return text + f"\nlogging {{\n  to_logfile: yes\n  logfile: {log}\n  to_syslog: no\n}}\n"
-    from pvequorum.conf.edits import set_key
-
-    doc = set_key(doc, "logging", "to_logfile", "yes")
-    doc = set_key(doc, "logging", "logfile", str(log))
-    return set_key(doc, "logging", "to_syslog", "no").dump()
+    doc.set("logging", "to_logfile", "yes")
+    doc.set("logging", "logfile", str(log))
+    doc.set("logging", "to_syslog", "no")
+    return doc.dump()

@@ -30,12 +30,12 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pvequorum.errors import InputError, PrerequisiteError
 from pvequorum.lab.conffile import lab_corosync_conf
 from pvequorum.model import Cluster
 from pvequorum.pmxcfs import etc_pve_writable
+from pvequorum.scenario import Observation
 from pvequorum.status import QuorumStatus, parse_status
 
 ROOT_ENV = "PVEQUORUM_LAB_ROOT"
@@ -588,8 +588,20 @@ class Lab:
         return parse_status(result.stdout, f"{name}: corosync-quorumtool -s")
 
     def expected(self, name: str, votes: int) -> bool:
-        """`corosync-quorumtool -e N`, what `pvecm expected N` runs (reference 2.3)."""
-        return self._quorumtool(self._node(name), "-e", str(votes)).returncode == 0
+        """`corosync-quorumtool -e N`, what `pvecm expected N` runs (reference 2.3).
+
+        The tool returns once the reconfigure message is sent; the node takes the value when
+        that message comes back through totem, a moment later.  So an accepted value is
+        waited for (at most 5 s) on this node, and the next step sees it."""
+        node = self._node(name)
+        accepted = self._quorumtool(node, "-e", str(votes)).returncode == 0
+        deadline = time.monotonic() + 5
+        while accepted and time.monotonic() < deadline:
+            status = self.status(name)
+            if status is not None and status.expected_votes == votes:
+                break
+            time.sleep(0.1)
+        return accepted
 
     def wait(self, ms: int) -> None:
         """Real time passes (a scenario's `wait` step)."""
@@ -667,15 +679,9 @@ class Lab:
                 raise PrerequisiteError(f"lab membership did not settle in {timeout:.0f} s: {seen}")
             time.sleep(0.2)
 
-    def observe(self) -> dict[str, Any]:
-        statuses = self.wait_settled()
-        order = {n.name: n.nodeid for n in self.nodes.values()}
-        return {
-            "nodes": {
-                name: statuses[name].to_observation()
-                for name in sorted(statuses, key=order.__getitem__)
-            }
-        }
+    def observe(self) -> Observation:
+        """Every running node's `corosync-quorumtool -s`, once the membership has settled."""
+        return Observation.read(self.cluster, self.wait_settled())
 
 
 def _ours(pid: int | None, netns: str) -> bool:

@@ -1,8 +1,12 @@
-"""From raw evidence to a plan, in one place for the CLI, the runbooks and the apply check.
+"""From raw evidence to a plan, in one place for the CLI, the runbooks, the apply check and
+the outage simulator.
 
 A `PlanRequest` holds what an operator hands over, as given: the config text, the `pvecm
-status` texts, the nodes said to be up or confirmed down, the facts.  `make_plan` reads
-and cross-checks it (`livestatus`, `ClusterState.build`, `evidence`), then builds the plan.
+status` texts, the nodes said to be up or confirmed down, the facts.  `build_request` is
+the one way to put one together (node lists comma separated or as sequences, empty
+strings as "not given"); the simulator hands over what it knows instead of texts, its
+`Cluster` and each node's view as a `NodeStatus`.  `make_plan` reads and cross-checks the
+request (`livestatus`, `ClusterState.build`, `evidence`), then builds the plan.
 Everything here raises `InputError` on contradictions, before any plan exists.
 """
 
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pvequorum.errors import InputError
@@ -20,7 +25,7 @@ from pvequorum.procedures.confedit import cluster_of, transport_of
 from pvequorum.procedures.evidence import EvidenceRow, evidence_rows, situation_of
 from pvequorum.procedures.livestatus import node_status
 from pvequorum.procedures.plan import Danger, Plan
-from pvequorum.procedures.state import ClusterState, Facts, PlanInput
+from pvequorum.procedures.state import ClusterState, Facts, NodeStatus, PlanInput
 from pvequorum.procedures.version import (
     CANDIDATES,
     PveVersion,
@@ -46,6 +51,62 @@ class PlanRequest:
     new_text: str | None = None
     pveversion_text: str | None = None  # `pveversion -v` output
     pveversion_where: str = "pveversion"
+    cluster: Cluster | None = None  # the model itself, where there is no file (simulator)
+    views: tuple[NodeStatus, ...] = ()  # statuses already read (the simulator's node views)
+
+
+def _names(value: str | Iterable[str]) -> tuple[str, ...]:
+    """Node names from "a, b" (as the CLI and runbook parameters take them) or a sequence."""
+    parts = value.split(",") if isinstance(value, str) else value
+    return tuple(n.strip() for n in parts if n.strip())
+
+
+def build_request(
+    kind: str,
+    config: str | Cluster,
+    config_where: str = "config",
+    *,
+    pve_version: str = "",
+    statuses: Iterable[tuple[str, str]] = (),
+    views: Iterable[NodeStatus] = (),
+    up: str | Iterable[str] | None = None,
+    confirmed_down: str | Iterable[str] = (),
+    confirmed_by: str = "",
+    node: str | None = None,
+    local: str | None = None,
+    ha_resources: bool = False,
+    qdevice_host: str | None = None,
+    new_text: str | None = None,
+    pveversion_text: str | None = None,
+    pveversion_where: str | None = None,
+) -> PlanRequest:
+    """The plan request of what an operator (or the simulator) hands over.
+
+    `config` is the config text, or the `Cluster` when there is no file (the simulator).
+    `statuses` are `pvecm status` texts with where each came from, `views` statuses
+    already read.  `up` None means "from the status"; a string is split at commas (so an
+    empty one means nobody); `confirmed_down` likewise.  An empty `node`, `local` or
+    `qdevice_host` is not given."""
+    text, cluster = (config, None) if isinstance(config, str) else ("", config)
+    return PlanRequest(
+        kind=kind,
+        config_text=text,
+        config_where=config_where,
+        pve_version=pve_version,
+        statuses=tuple(statuses),
+        up=None if up is None else _names(up),
+        confirmed_down=_names(confirmed_down),
+        confirmed_by=confirmed_by,
+        node=node or None,
+        local=local or None,
+        ha_resources=ha_resources,
+        qdevice_host=qdevice_host or None,
+        new_text=new_text,
+        pveversion_text=pveversion_text,
+        pveversion_where=pveversion_where or "pveversion",
+        cluster=cluster,
+        views=tuple(views),
+    )
 
 
 @dataclass(frozen=True)
@@ -88,7 +149,7 @@ def _bounded(request: PlanRequest) -> None:
 
 def make_plan(request: PlanRequest) -> Planned:
     _bounded(request)
-    cluster = cluster_of(request.config_text, where=request.config_where)
+    cluster = request.cluster or cluster_of(request.config_text, where=request.config_where)
     if len(cluster.nodes) > MAX_PLAN_NODES:
         raise InputError(
             f"{len(cluster.nodes)} nodes: plans are made for at most {MAX_PLAN_NODES} nodes "
@@ -127,8 +188,13 @@ def make_plan(request: PlanRequest) -> Planned:
 
 
 def _make(request: PlanRequest, cluster: Cluster, version: PveVersion) -> Planned:
-    transport = transport_of(request.config_text, cluster.stack, version.corosync_major)
+    transport = (
+        transport_of(request.config_text, cluster.stack, version.corosync_major)
+        if request.config_text
+        else None  # no file: nothing says which transport
+    )
     statuses = [node_status(text, cluster, where, transport) for where, text in request.statuses]
+    statuses += request.views
     local = request.local
     if request.kind == "restore-quorum" and request.node:
         local = request.node
@@ -142,9 +208,8 @@ def _make(request: PlanRequest, cluster: Cluster, version: PveVersion) -> Planne
         status=statuses,
         local=local,
     )
-    inp = PlanInput(
-        cluster, state, version, Facts(ha_resources=request.ha_resources), request.config_text
-    )
+    facts = Facts(ha_resources=request.ha_resources)
+    inp = PlanInput(cluster, state, version, facts, request.config_text or None)
     plan = build_plan(
         request.kind,
         inp,

@@ -18,7 +18,7 @@ from pvequorum.limits import MAX_CONFIG_BYTES
 from pvequorum.procedures.evidence import EvidenceRow
 from pvequorum.procedures.plan import Plan
 from pvequorum.procedures.render import confirm_token
-from pvequorum.procedures.request import Planned, PlanRequest, make_plan
+from pvequorum.procedures.request import Planned, PlanRequest, build_request, make_plan
 from pvequorum.runbooks import params as schema
 from pvequorum.runbooks.params import RunbookParameterError
 from pvequorum.textio import read_input
@@ -137,10 +137,6 @@ class Params:
         return params
 
 
-def _names(value: str) -> tuple[str, ...]:
-    return tuple(n.strip() for n in value.split(",") if n.strip())
-
-
 def _read(path: str, parameter: str) -> str:
     try:
         return read_input(path, "file", MAX_CONFIG_BYTES)
@@ -195,25 +191,23 @@ def request_of(name: str, params: Params, live_status: str | None = None) -> Pla
         raise RunbookParameterError("the edited file is needed", "parameter new_config_path")
     if kind == "add-qdevice" and not params.qdevice_host:
         raise RunbookParameterError("the QNetd host address is needed", "parameter qdevice_host")
-    return PlanRequest(
-        kind=kind,
-        config_text=config_text,
-        config_where=params.config_path or "config_text",
+    return build_request(
+        kind,
+        config_text,
+        params.config_path or "config_text",
         pve_version=params.pve_version,
-        statuses=((where, status_text),) if status_text else (),
-        up=_names(params.up) or None,
-        confirmed_down=_names(params.confirmed_down),
+        statuses=[(where, status_text)] if status_text else [],
+        up=params.up if params.up.replace(",", "").strip() else None,  # none: the status's
+        confirmed_down=params.confirmed_down,
         confirmed_by=params.confirmed_down_by,
-        node=(params.maintenance_node or params.node or None)
-        if kind != "restore-quorum"
-        else (params.node or None),
+        node=params.node if kind == "restore-quorum" else params.maintenance_node or params.node,
         ha_resources=params.ha_in_use,
-        qdevice_host=params.qdevice_host or None,
+        qdevice_host=params.qdevice_host,
         new_text=new_text,
         pveversion_text=_read(params.pveversion_path, "pveversion_path")
         if params.pveversion_path
         else None,
-        pveversion_where=params.pveversion_path or "pveversion",
+        pveversion_where=params.pveversion_path,
     )
 
 

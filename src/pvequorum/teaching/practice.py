@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import atexit
 import os
-import time
-from typing import Any
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 
+from pvequorum import engine
 from pvequorum.errors import InputError, PrerequisiteError
 from pvequorum.model import Cluster
+from pvequorum.scenario import Accepted, Step, StepResult
 from pvequorum.simulator import Simulator
+
+if TYPE_CHECKING:
+    from pvequorum.lab.core import Lab
 
 ENV = "PVEQUORUM_PRACTICE"  # "simulator" forces the simulator, "real" forces the lab
 REAL = "real corosync"
@@ -39,32 +44,48 @@ REAL_NOTICE = (
 
 
 class Practice:
-    """A running cluster to act on.  Use as a context manager, or call `close()`."""
+    """A running cluster to act on.  Use as a context manager, or call `close()`.
+
+    Every action is a scenario step run through `engine.apply`, the one step dispatcher of
+    the simulator and the lab, so both backends do exactly what a scenario does.  What is
+    not a step (the `pvecm status` text, which nodes run, cleaning up) is the backend's.
+    """
 
     backend: str = SIMULATOR
     notice: str = SIMULATOR_NOTICE
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, runner: engine.Engine) -> None:
         self.cluster = cluster
+        self.engine = runner
+
+    def _step(self, step: Step) -> StepResult:
+        return engine.apply(self.engine, step)
 
     def crash(self, name: str) -> None:
-        raise NotImplementedError
+        self._step(Step("crash", (self._known(name),)))
 
     def start(self, name: str) -> None:
-        raise NotImplementedError
+        self._step(Step("start", (self._known(name),)))
 
     def expected(self, name: str, votes: int) -> bool:
         """`pvecm expected N` on a node (it runs `corosync-quorumtool -e N`, reference 2.3);
         True if corosync accepted it."""
-        raise NotImplementedError
+        result = self._step(Step("expected", (self._running(name),), votes=votes))
+        return isinstance(result, Accepted) and result.accepted
 
     def status_text(self, name: str) -> str:
         """The node's `pvecm status` (reference 5.2)."""
-        raise NotImplementedError
+        return self._status_text(self._running(name))
 
     def summary_lines(self) -> tuple[str, ...]:
         """One line per node: stopped, or quorate/NOT quorate with its votes and quorum."""
-        raise NotImplementedError
+        from pvequorum.outage import node_line
+
+        seen = self.engine.observe()
+        lines = [node_line(name, seen.get(name)) for name in self.cluster.names]
+        if seen.split_brain:
+            lines.append("SPLIT BRAIN: more than one partition is quorate")
+        return tuple(lines)
 
     def close(self) -> None:
         """Stop everything this practice started (idempotent)."""
@@ -79,95 +100,65 @@ class Practice:
         self.cluster.node(name)  # raises ModelError naming the unknown node
         return name
 
+    def _running(self, name: str) -> str:
+        if self._known(name) not in self._running_names():
+            raise InputError(f"{name} is not running: pvecm cannot run there")
+        return name
+
+    def _running_names(self) -> Collection[str]:
+        raise NotImplementedError
+
+    def _status_text(self, name: str) -> str:
+        raise NotImplementedError
+
 
 class SimulatorPractice(Practice):
     backend = SIMULATOR
 
     def __init__(self, cluster: Cluster, notice: str = SIMULATOR_NOTICE) -> None:
-        super().__init__(cluster)
-        self.notice = notice
         self.sim = Simulator(cluster)
-        self.sim.start(cluster.names)
+        super().__init__(cluster, self.sim)
+        self.notice = notice
+        self._step(Step("start", cluster.names))
 
-    def crash(self, name: str) -> None:
-        self.sim.crash([self._known(name)])
+    def _running_names(self) -> Collection[str]:
+        return self.sim.running
 
-    def start(self, name: str) -> None:
-        self.sim.start([self._known(name)])
-
-    def expected(self, name: str, votes: int) -> bool:
-        if self._known(name) not in self.sim.running:
-            raise InputError(f"{name} is not running: pvecm cannot run there")
-        return self.sim.expected(name, votes)
-
-    def status_text(self, name: str) -> str:
+    def _status_text(self, name: str) -> str:
         from pvequorum.outage import status_text
 
-        if self._known(name) not in self.sim.running:
-            raise InputError(f"{name} is not running: pvecm cannot run there")
         return status_text(self.cluster, self.sim.view(name))
-
-    def summary_lines(self) -> tuple[str, ...]:
-        from pvequorum.outage import node_line
-
-        views = self.sim.views()
-        lines = [node_line(name, views.get(name)) for name in self.cluster.names]
-        if self.sim.split_brain():
-            lines.append("SPLIT BRAIN: more than one partition is quorate")
-        return tuple(lines)
 
 
 class RealPractice(Practice):
-    """The corosync lab: every node starts at once; each action waits until it settled."""
+    """The corosync lab: every node starts at once; each step waits until it settled."""
 
     backend = REAL
     notice = REAL_NOTICE
+    lab: Lab
 
     def __init__(self, cluster: Cluster) -> None:
         from pvequorum.lab.core import Lab
 
-        super().__init__(cluster)
-        self.lab: Any = Lab(cluster)
+        self.lab = Lab(cluster)
+        super().__init__(cluster, self.lab)
         self._closed = False
         self.lab.up()
         atexit.register(self.close)
         try:
-            self.lab.start(list(cluster.names))
-            self.lab.wait_settled()
+            self._step(Step("start", cluster.names))
         except BaseException:
             self.close()
             raise
 
-    def crash(self, name: str) -> None:
-        self.lab.crash([self._known(name)])
-        self.lab.wait_settled()
+    def _running_names(self) -> Collection[str]:
+        return self.lab.running()
 
-    def start(self, name: str) -> None:
-        self.lab.start([self._known(name)])
-        self.lab.wait_settled()
-
-    def _running(self, name: str) -> str:
-        if self._known(name) not in self.lab.running():
-            raise InputError(f"{name} is not running: pvecm cannot run there")
-        return name
-
-    def expected(self, name: str, votes: int) -> bool:
-        accepted = bool(self.lab.expected(self._running(name), votes))
-        if accepted:
-            # the reconfigure message reaches every member shortly after the tool returns
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                status = self.lab.status(name)
-                if status is not None and status.expected_votes == votes:
-                    break
-                time.sleep(0.1)
-        return accepted
-
-    def status_text(self, name: str) -> str:
+    def _status_text(self, name: str) -> str:
         """`pvecm status`: its cluster header, then the real `corosync-quorumtool -siH`."""
         from pvequorum.status import pvecm_header
 
-        result = self.lab.exec(self._running(name), ["corosync-quorumtool", "-siH"], timeout=15)
+        result = self.lab.exec(name, ["corosync-quorumtool", "-siH"], timeout=15)
         if result.returncode not in (0, 2):  # 2: not quorate (reference 5.1)
             raise PrerequisiteError(f"corosync-quorumtool failed on {name}: {result.stderr}")
         header = pvecm_header(
@@ -177,16 +168,6 @@ class RealPractice(Practice):
             secure_auth="off",  # the lab runs without crypto (lab/conffile.py)
         )
         return header + result.stdout
-
-    def summary_lines(self) -> tuple[str, ...]:
-        from pvequorum.outage import node_line
-
-        running = set(self.lab.running())
-        statuses = self.lab.wait_settled()
-        return tuple(
-            node_line(name, statuses.get(name) if name in running else None)
-            for name in self.cluster.names
-        )
 
     def close(self) -> None:
         if not self._closed:
