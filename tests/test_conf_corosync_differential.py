@@ -1,5 +1,5 @@
 """Our reader against the real one: `conf.corosync` + `conf.coroparse` decide accept or
-refuse, the line and the message exactly as corosync 3.1.7 does (reference 4.3).
+refuse, the line and the message exactly as corosync 3.1.7 does (reference 4.5).
 
 Three sets: a fixed regression set with real corosync's recorded verdicts (runs anywhere:
 tests/data/corosync_t/regressions.json, written by `python tests/corosync_corpus.py`),

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from pvequorum.errors import ExitStatus
 from pvequorum.limits import MAX_CONFIG_BYTES
 from pvequorum.procedures import PLAN_ALIASES, PLAN_KINDS
 from pvequorum.procedures.render import render
 from pvequorum.textio import read_input
+
+if TYPE_CHECKING:
+    from pvequorum.procedures.request import PlanRequest
 
 FORMATS = ("md", "sh", "json")
 
@@ -54,25 +58,30 @@ def _read(path: str, what: str) -> str:
     return read_input(path, what, MAX_CONFIG_BYTES)
 
 
-def run(args: argparse.Namespace) -> int:
-    from pvequorum.procedures.request import build_request, make_plan
+def request_of(args: argparse.Namespace) -> PlanRequest:
+    """The plan request these options describe (files read)."""
+    from pvequorum.procedures.request import build_request
 
-    planned = make_plan(
-        build_request(
-            args.kind,
-            _read(args.config, "config"),
-            args.config,
-            pve_version=args.pve_version,
-            statuses=[(p, _read(p, "status")) for p in args.status],
-            up=args.up,
-            confirmed_down=args.confirmed_down,
-            node=args.node,
-            ha_resources=args.ha,
-            qdevice_host=args.qdevice_host,
-            new_text=_read(args.new_config, "new config") if args.new_config else None,
-            pveversion_text=_read(args.pveversion, "pveversion") if args.pveversion else None,
-            pveversion_where=args.pveversion,
-        )
+    return build_request(
+        args.kind,
+        _read(args.config, "config"),
+        args.config,
+        pve_version=args.pve_version,
+        statuses=[(p, _read(p, "status")) for p in args.status],
+        up=args.up,
+        confirmed_down=args.confirmed_down,
+        node=args.node,
+        ha_resources=args.ha,
+        qdevice_host=args.qdevice_host,
+        new_text=_read(args.new_config, "new config") if args.new_config else None,
+        pveversion_text=_read(args.pveversion, "pveversion") if args.pveversion else None,
+        pveversion_where=args.pveversion,
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    from pvequorum.procedures.request import make_plan
+
+    planned = make_plan(request_of(args))
     sys.stdout.write(render(planned.plan, args.format))
     return ExitStatus.NO_GO if planned.plan.blocked else ExitStatus.OK

@@ -3,7 +3,7 @@
 `conf.corosync.parse` splits the file as `parse_section()` (exec/coroparse.c) does and
 raises on what it refuses there.  Everything else corosync refuses while reading the file
 happens in its callback, `main_config_parser_cb()`, and in cmap (`icmap_set_r()`), and is
-replayed here, event by event, with corosync's own state machine (reference 4.3):
+replayed here, event by event, with corosync's own state machine (reference 4.5):
 
 * the state of a section is its parent's unless its full path names one of the known
   sections (`totem`, `totem.interface`, `quorum`, `quorum.device`, `nodelist.node`, ...);

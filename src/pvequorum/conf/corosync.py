@@ -628,7 +628,7 @@ def _read(text: str, source: str) -> tuple[list[Line], Section, ConfigParseError
 
 def parse(text: str, source: str = "corosync.conf") -> CorosyncConf:
     """Parse corosync.conf text; `ConfigParseError` names line and column of a refusal,
-    at the line corosync names (`parse_section()`, reference 4.3)."""
+    at the line corosync names (`parse_section()`, reference 4.5)."""
     lines, root, error = _read(text, source)
     if error is not None:
         raise error

@@ -290,6 +290,8 @@ def tokenize(text: str, source: str = "cluster.conf") -> tuple[list[Token], Elem
             if target is None:
                 fail("invalid processing instruction", pos + 2)
             assert target is not None
+            if target.end() != end and text[target.end()] not in " \t\r\n":
+                fail("invalid processing instruction", target.end())  # `<?b;?>`: no blank
             if target.group().lower() == "xml":
                 if pos != 0 or target.group() != "xml":
                     fail("XML declaration not at the start of the file", pos)
