@@ -190,6 +190,14 @@ def test_the_stage_plays_each_change_to_the_simulators_state(
         preset = outage.PRESETS["four-node-qdevice"].label
         page.locator(".pvq-preset select").select_option(label=preset)  # type: ignore[attr-defined]
         page.wait_for_selector(".pvq-crash-pve4", timeout=TIMEOUT_MS)  # type: ignore[attr-defined]
+        # the buttons can arrive before the stage's scene of the preset: wait for that scene
+        # too, or the first scene change seen after the click would be the preset's
+        page.wait_for_function(  # type: ignore[attr-defined]
+            "() => document.querySelectorAll('.pvq-stage .pvq-node').length === 4"
+            " && document.querySelector('.pvq-stage .pvq-qbox') !== null",
+            timeout=TIMEOUT_MS,
+        )
+        _wait_end(page)
         page.locator(".pvq-partition-groups input").fill("pve1, pve2 | pve3, pve4")  # type: ignore[attr-defined]
         timings.append(_click_and_time(page, ".pvq-partition"))
         assert page.locator(".pvq-stage .pvq-cut").count() == 1  # type: ignore[attr-defined]
