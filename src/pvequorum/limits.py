@@ -27,6 +27,16 @@ A 384-node corosync.conf (corosync's node limit) written by Proxmox is about 60 
 `config edit` well inside 2 s (a 4 MiB file took 5 s and 20 s).
 """
 
+MAX_CFGTOOL_BYTES: int = 2 * 1024 * 1024
+"""Largest `corosync-cfgtool -s`, `-s -b` or `-n` text read (2 MiB, counted in characters).
+
+The largest output corosync 3.1.7 can print at its own limits (MAX_NODES nodes, the 8 links of
+`CFG_MAX_LINKS` and 255-character addresses, `CFG_MAX_HOST_LEN` in include/corosync/cfg.h) is
+`-n`'s, about 1.8 MB (`tests/test_cfgtool.py` renders it); `-s` at those limits is about
+110 KiB.  MAX_CONFIG_BYTES would refuse a real 384-node, 8-link `-n`, hence a limit of its
+own; parsing 2 MiB takes well under a second, as every pattern is bounded and read once.
+"""
+
 MAX_PLAN_NODES: int = 64
 """Largest cluster a plan (and a runbook) is made for: 64 nodes.
 

@@ -94,6 +94,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "5.1": ("output-formats.md", "corosync-quorumtool -s"),
     "5.2": ("output-formats.md", "pvecm status"),
     "5.3": ("output-formats.md", "cman era pvecm status (cman_tool status)"),
+    "5.4": ("output-formats.md", "corosync-cfgtool -s, -n, -b"),
     # pmxcfs, HA
     "6": ("pmxcfs.md", "pmxcfs (/etc/pve) and quorum"),
     "7": ("ha.md", "HA and quorum"),
