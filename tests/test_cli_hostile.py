@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from paths import PROJECT
 
+from pvequorum.cfgtool import parse_status as parse_link_status
 from pvequorum.cli import main
 from pvequorum.errors import InputError
-from pvequorum.status import parse_link_status, parse_status
+from pvequorum.status import parse_status
 
 EXAMPLES = PROJECT / "src" / "pvequorum" / "examples"
 REAL = PROJECT / "tests" / "data" / "real"

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from paths import PROJECT
 
+from pvequorum.cfgtool import parse_status as parse_link_status
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, Node, QuorumOptions
 from pvequorum.procedures import build_plan
@@ -27,7 +28,7 @@ from pvequorum.procedures.request import PlanRequest, make_plan
 from pvequorum.runbooks.params import RunbookParameterError, parse, to_bool
 from pvequorum.runbooks.runner import execute, read_result
 from pvequorum.simulator import Simulator
-from pvequorum.status import parse_link_status, render_pvecm_status
+from pvequorum.status import render_pvecm_status
 
 REAL = PROJECT / "tests" / "data" / "real"
 WFA_CONF = (REAL / "two-node-wfa-cold-start.corosync.conf").read_text()
@@ -351,7 +352,8 @@ def test_link_check_on_real_cfgtool_output() -> None:
     assert links_show_down(down, (("pve2", 2),)) is None
     assert "does not list pve3" in links_show_down(down, (("pve3", 3),))
     odd = (REAL / "cfgtool-s-peer-disconnected.txt").read_text().replace("disconnected", "enabled")
-    assert "link 0: enabled" in links_show_down(parse_link_status(odd), (("pve2", 2),))
+    with pytest.raises(InputError, match="line"):  # a state 3.1.7 never prints: fail closed
+        parse_link_status(odd)
     with pytest.raises(InputError):
         parse_link_status("Local node ID 1, transport knet\nsomething else\n")
 

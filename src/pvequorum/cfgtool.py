@@ -217,6 +217,15 @@ class LinkStatus:
         for index, link in enumerate(self.links):
             _check_status_link(self.transport, link, self.links[:index])
 
+    def states_of(self, nodeid: int) -> tuple[tuple[int, str], ...]:
+        """(link id, state) of every link that lists `nodeid`."""
+        return tuple(
+            (link.link.link_id, peer.state)
+            for link in self.links
+            for peer in link.peers
+            if peer.nodeid == nodeid
+        )
+
 
 @dataclass(frozen=True)
 class BriefLink:

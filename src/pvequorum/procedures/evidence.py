@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pvequorum.cfgtool import LinkStatus
 from pvequorum.model import Cluster
 from pvequorum.procedures import simulate
 from pvequorum.procedures.plan import Danger
 from pvequorum.procedures.state import ClusterState, NodeStatus
 from pvequorum.simulator import NodeView, Simulator
-from pvequorum.status import LinkStatus
 
 History = Literal["lost", "cold-start", "expected-lowered"]
 Result = Literal["ok", "FAILED", "warning", "not checked", "manual"]

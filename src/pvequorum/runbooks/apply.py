@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pvequorum.cfgtool import parse_status as parse_link_status
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
 from pvequorum.procedures.evidence import Mismatch, links_show_down, situation_of
@@ -24,7 +25,6 @@ from pvequorum.procedures.livestatus import node_status
 from pvequorum.procedures.plan import Check, Command, Plan, Step
 from pvequorum.procedures.state import ClusterState
 from pvequorum.runbooks.executors import Executor, Result, Unreachable
-from pvequorum.status import StatusParseError, parse_link_status
 
 Outcome = Literal["ok", "FAILED", "manual", "refused", "by hand"]
 
@@ -126,7 +126,7 @@ def check_links(step: Step, executor: Executor, outcome: StepOutcome) -> bool:
         return False
     try:
         problem = links_show_down(parse_link_status(result.output, host), step.peers_down)
-    except StatusParseError as exc:
+    except InputError as exc:  # not the 3.1.7 output: fail closed
         problem = str(exc)
     outcome.log.append(f"link check: {problem or 'every node said down is disconnected'}")
     return problem is None
