@@ -89,6 +89,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "4.3": ("proxmox-corosync-conf.md", "How /etc/pve/corosync.conf reaches corosync"),
     "4.4": ("proxmox-corosync-conf.md", "Documented safe editing procedure"),
     "4.5": ("proxmox-corosync-conf.md", "corosync's own reader"),
+    "4.6": ("proxmox-corosync-conf.md", "Links in corosync.conf"),
     # output formats
     "5": ("output-formats.md", "Output formats"),
     "5.1": ("output-formats.md", "corosync-quorumtool -s"),

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from pvequorum import cman
-from pvequorum.conf import clusterconf, corosync, pve
+from pvequorum.conf import clusterconf, corosync, links, pve
 from pvequorum.cvalues import one_line, parse_int, printable
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
@@ -51,6 +51,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     "CQ121": ("error", "duplicate node name or nodeid (1.2)"),
     "CQ122": ("warning", "pmxcfs reads another config_version than corosync (first match) (4.3)"),
+    "CQ130": ("error", "corosync refuses to start: a ringK_addr with K above 7 (4.6)"),
+    "CQ131": ("error", "corosync refuses to start: several links and a node without name (4.6)"),
+    "CQ132": ("error", "corosync refuses to start: a link not every node has (4.6)"),
+    "CQ133": ("error", "corosync refuses to start: totem.link_mode not active/passive/rr (4.6)"),
+    "CQ134": ("error", "corosync refuses to start: two address families on one link (4.6)"),
     "CQ201": ("warning", "two_node with auto_tie_breaker: two_node is disabled (1.5, 1.12)"),
     "CQ202": ("warning", "auto_tie_breaker on an odd vote sum without wait_for_all: ATB off (1.9)"),
     "CQ203": ("warning", "auto_tie_breaker_node invalid, or set without auto_tie_breaker (1.9)"),
@@ -65,12 +70,17 @@ CODES: dict[str, tuple[Severity, str]] = {
         "warning",
         "token plus consensus leaves too little margin under the HA watchdog (7, 9)",
     ),
+    "CQ250": ("warning", "two nodes with the same address on a link (4.6)"),
+    "CQ251": ("warning", "a node with the same address on two links: no redundancy (4.6)"),
+    "CQ252": ("warning", "a host name instead of an IP address as a ring address (4.6)"),
     "CQ301": ("note", "node without quorum_votes: it counts as 1 vote (1.2, 10.15)"),
     "CQ302": ("note", "two_node turns wait_for_all on when wait_for_all is absent (1.5, 1.7)"),
 }
 
 # Codes that mean "the daemon will not start with this file" (edits refuse to produce them).
-REFUSES_TO_START: frozenset[str] = frozenset({f"CQ1{n:02d}" for n in range(0, 13)} | {"CQ121"})
+REFUSES_TO_START: frozenset[str] = frozenset(
+    {f"CQ1{n:02d}" for n in range(0, 13)} | {"CQ121"} | {f"CQ13{n}" for n in range(5)}
+)
 
 
 @dataclass(frozen=True)
@@ -578,6 +588,7 @@ def validate_corosync(doc: corosync.CorosyncConf) -> list[Finding]:
                 "quorum.expected_votes must be configured!' (reference 1.2, 1.12)",
             )
         )
+    out += [finding(p.code, p.message, p.line) for p in links.findings(doc)]
     out += _pve_hazards(doc)
     if not any(f.code in ("CQ100", "CQ121") for f in out) and nodes:
         try:

@@ -1,0 +1,136 @@
+"""The validator's link checks (reference 4.6): refusals as real corosync 3.1.7 makes them,
+hazards it accepts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from prereq import require
+
+from pvequorum.conf import corosync, links
+from pvequorum.conf.validate import REFUSES_TO_START, validate_text
+
+ADDRESS = {4: "127.0.{link}.{n}", 6: "::{n}"}
+
+
+def conf(nodes: list[dict[str, str]], totem: str = "") -> str:
+    body = "".join(
+        "  node {\n" + "".join(f"    {k}: {v}\n" for k, v in node.items()) + "  }\n"
+        for node in nodes
+    )
+    return (
+        f"totem {{\n  version: 2\n  cluster_name: lab\n{totem}}}\n"
+        f"nodelist {{\n{body}}}\nquorum {{\n  provider: corosync_votequorum\n}}\n"
+    )
+
+
+def node(n: int, *links_: int, name: bool = True) -> dict[str, str]:
+    out = {"name": f"n{n}"} if name else {}
+    out["nodeid"] = str(n)
+    for link in links_:
+        out[f"ring{link}_addr"] = f"127.0.{link}.{n}"
+    return out
+
+
+def codes(text: str) -> list[str]:
+    return [p.code for p in links.refusals(corosync.parse(text))]
+
+
+def test_each_refusal() -> None:
+    assert codes(conf([node(1, 0, 1), node(2, 0, 1)])) == []
+    assert codes(conf([node(1, 0, 1), node(2, 0)])) == ["CQ132"]
+    assert codes(conf([node(1, 0, 1, name=False), node(2, 0, 1)])) == ["CQ131"]
+    assert codes(conf([node(1, 0, 8), node(2, 0, 8)])) == ["CQ130", "CQ130"]
+    assert codes(conf([node(1, 0), node(2, 0)], "  link_mode: fast\n")) == ["CQ133"]
+    mixed = [node(1, 0), {"name": "n2", "nodeid": "2", "ring0_addr": "::2"}]
+    assert codes(conf(mixed)) == ["CQ134"]
+    # a node with no address at all: every link has the same count, corosync takes it
+    assert codes(conf([node(1, 0, 1), node(2, 0, 1), node(3)])) == []
+
+
+def test_ring_numbers_are_read_as_sscanf_reads_them() -> None:
+    assert links.ring_number("ring1_addr") == 1
+    assert links.ring_number("ring01_addr") == 1
+    assert links.ring_number("ring+2_addr") == 2
+    assert links.ring_number("ring-1_addr") == 2**32 - 1
+    assert links.ring_number("ring1_addrx") is None
+    assert links.ring_number("ring_addr") is None
+
+
+def test_hazards_and_their_findings() -> None:
+    shared = conf([node(1, 0), {"name": "n2", "nodeid": "2", "ring0_addr": "127.0.0.1"}])
+    one = {"name": "n1", "nodeid": "1", "ring0_addr": "10.0.0.1", "ring1_addr": "10.0.0.1"}
+    two = {"name": "n2", "nodeid": "2", "ring0_addr": "10.0.0.2", "ring1_addr": "10.0.1.2"}
+    same = conf([one, two])
+    named = conf([{"name": "n1", "nodeid": "1", "ring0_addr": "pve1"}, node(2, 0)])
+    for text, code in ((shared, "CQ250"), (same, "CQ251"), (named, "CQ252")):
+        found = [f for f in validate_text(text) if f.code == code]
+        assert len(found) == 1 and found[0].severity == "warning" and found[0].line, found
+    refused = [f for f in validate_text(conf([node(1, 0, 1), node(2, 0)])) if f.code == "CQ132"]
+    assert (
+        refused and refused[0].code in REFUSES_TO_START and "link 1 lacks n2" in refused[0].message
+    )
+
+
+# --- against real corosync -t ---------------------------------------------------------------
+def _corosync_says(text: str) -> str | None:
+    """The totem stage's refusal of real `corosync -t` (in a network namespace with only
+    loopback, where the first node's 127.0.0.1 is local), or None when it starts."""
+    with tempfile.TemporaryDirectory(prefix="pvq-links-") as tmp:
+        key = Path(tmp) / "authkey"
+        key.write_bytes(os.urandom(256))
+        key.chmod(0o400)
+        path = Path(tmp) / "c.conf"
+        path.write_text(text.replace("  version: 2\n", f"  version: 2\n  keyfile: {key}\n", 1))
+        result = subprocess.run(
+            ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec corosync -t -c "$1"',
+             "sh", str(path)],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    for line in result.stderr.splitlines():
+        if "parse error in config: " in line:
+            return line.split("parse error in config: ", 1)[1].rstrip()
+    assert result.returncode == 0, result.stderr
+    return None
+
+
+NODES = st.lists(
+    st.tuples(
+        st.booleans(),  # has a name
+        st.sets(st.sampled_from([0, 1, 2, 8]), max_size=3),  # links with an address
+        st.sampled_from([4, 4, 4, 6]),  # the address family
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    NODES, st.sampled_from(["", "  link_mode: passive\n", "  link_mode: rr\n", "  link_mode: x\n"])
+)
+def test_refusals_are_real_corosyncs(spec: list[tuple[bool, set[int], int]], totem: str) -> None:
+    require(os.geteuid() == 0, "needs root for a network namespace")
+    require(shutil.which("corosync") is not None, "needs `apt-get install corosync`")
+    nodes = [{"name": "n1", "nodeid": "1", "ring0_addr": "127.0.0.1"}]  # the local node
+    for n, (named, rings, family) in enumerate(spec, start=2):
+        entry = {"name": f"n{n}"} if named else {}
+        entry["nodeid"] = str(n)
+        for link in sorted(rings):
+            entry[f"ring{link}_addr"] = ADDRESS[family].format(link=link, n=n)
+        nodes.append(entry)
+    text = conf(nodes, totem)
+    found = links.refusals(corosync.parse(text), local="n1")
+    assert _corosync_says(text) == (found[0].said if found else None), text
+
+
+@pytest.mark.parametrize("text", [conf([node(1, 0, 1), node(2, 0, 1)])])
+def test_a_two_link_cluster_is_clean(text: str) -> None:
+    assert not [f for f in validate_text(text) if f.code.startswith(("CQ13", "CQ25"))]
