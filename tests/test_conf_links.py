@@ -56,12 +56,12 @@ def test_each_refusal() -> None:
 
 
 def test_ring_numbers_are_read_as_sscanf_reads_them() -> None:
-    assert links.ring_number("ring1_addr") == 1
-    assert links.ring_number("ring01_addr") == 1
-    assert links.ring_number("ring+2_addr") == 2
-    assert links.ring_number("ring-1_addr") == 2**32 - 1
-    assert links.ring_number("ring1_addrx") is None
-    assert links.ring_number("ring_addr") is None
+    assert corosync.ring_number("ring1_addr") == 1
+    assert corosync.ring_number("ring01_addr") == 1
+    assert corosync.ring_number("ring+2_addr") == 2
+    assert corosync.ring_number("ring-1_addr") == 2**32 - 1
+    assert corosync.ring_number("ring1_addrx") is None
+    assert corosync.ring_number("ring_addr") is None
 
 
 def test_hazards_and_their_findings() -> None:
@@ -134,3 +134,16 @@ def test_refusals_are_real_corosyncs(spec: list[tuple[bool, set[int], int]], tot
 @pytest.mark.parametrize("text", [conf([node(1, 0, 1), node(2, 0, 1)])])
 def test_a_two_link_cluster_is_clean(text: str) -> None:
     assert not [f for f in validate_text(text) if f.code.startswith(("CQ13", "CQ25"))]
+
+
+def test_the_typed_view_knows_the_links() -> None:
+    text = conf(
+        [{"name": "n1", "nodeid": "1", "ring0_addr": "10.0.0.1", "ring01_addr": "10.1.0.1"},
+         {"name": "n2", "nodeid": "2", "ring0_addr": "10.0.0.2", "ring1_addr": "10.1.0.2"}],
+        "  link_mode: rr\n  interface {\n    linknumber: 1\n    knet_link_priority: 20\n  }\n",
+    )  # fmt: skip
+    view = corosync.view(corosync.parse(text))
+    assert view.link_mode == "rr" and view.to_dict()["link_mode"] == "rr"
+    assert [link.number for link in view.links] == [0, 1]
+    assert dict(view.links[1].options) == {"knet_link_priority": "20"}
+    assert dict(view.links[1].addresses) == {"n1": "10.1.0.1", "n2": "10.1.0.2"}

@@ -30,7 +30,6 @@ from pvequorum import votequorum
 from pvequorum.conf import coroparse
 from pvequorum.cvalues import (
     MAX_INT_DIGITS,
-    ascii_uint,
     one_line,
     parse_uint64,
     printable,
@@ -697,11 +696,13 @@ class CorosyncView:
     links: tuple[Link, ...]
     transport: str | None
     node_lines: tuple[int, ...]  # line of each node's `node {` (same order as cluster.nodes)
+    link_mode: str | None = None  # totem.link_mode as written (corosync's default: passive)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"format": "corosync", "cluster_name": self.cluster.name, **self.cluster.to_dict()}
         out["config_version"] = self.cluster.config_version
         out["transport"] = self.transport
+        out["link_mode"] = self.link_mode
         out["links"] = [
             {"linknumber": link.number, **dict(link.options), "addresses": dict(link.addresses)}
             for link in self.links
@@ -842,6 +843,20 @@ def atb_node_as_corosync_reads_it(value: str) -> str | None:
     return None if mode is votequorum.Atb.NONE else mode.value
 
 
+_RING_KEY = re.compile(r"ring([+-]?[0-9]+)(\S*)", re.ASCII)
+
+
+def ring_number(key: str) -> int | None:
+    """The link a nodelist key addresses, as corosync reads it: `sscanf(key, "ring%u%s")`
+    with the rest exactly "_addr" (totemconfig.c), so `ring01_addr` is link 1 and a sign
+    wraps as `%u` does (reference 4.6)."""
+    match = _RING_KEY.fullmatch(key)
+    if match is None or match.group(2) != "_addr":
+        return None
+    number = int(match.group(1))
+    return number % 2**32 if number < 2**32 else 2**32 - 1
+
+
 def _links(doc: CorosyncConf, nodes: list[Node]) -> tuple[Link, ...]:
     options: dict[int, tuple[tuple[str, str], ...]] = {}
     for section in doc.sections("totem.interface"):
@@ -854,8 +869,7 @@ def _links(doc: CorosyncConf, nodes: list[Node]) -> tuple[Link, ...]:
     addresses: dict[int, list[tuple[str, str]]] = {}
     for node, section in zip(nodes, doc.sections("nodelist.node"), strict=False):
         for key, (value, _) in doc.values(section).items():
-            match = re.fullmatch(r"ring([0-9]+)_addr", key)  # ASCII digits, as sscanf %u reads
-            number = ascii_uint(match.group(1)) if match else None
+            number = ring_number(key)
             if number is not None:
                 addresses.setdefault(number, []).append((node.name, value))
     return tuple(
@@ -891,7 +905,8 @@ def view(doc: CorosyncConf) -> CorosyncView:
                 line = node_line
         raise ConfigParseError(exc.problem, doc.source, line) from None
     transport = totem["transport"][0] if "transport" in totem else None
-    return CorosyncView(cluster, _links(doc, nodes), transport, tuple(node_lines))
+    link_mode = totem["link_mode"][0] if "link_mode" in totem else None
+    return CorosyncView(cluster, _links(doc, nodes), transport, tuple(node_lines), link_mode)
 
 
 def to_cluster(doc: CorosyncConf) -> Cluster:

@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import re
 from dataclasses import dataclass
 
-from pvequorum.conf.corosync import CorosyncConf
+from pvequorum.conf.corosync import CorosyncConf, ring_number
 
 INTERFACE_MAX = 8  # INTERFACE_MAX in include/corosync/totem/totem.h
 LINK_MODES = ("active", "passive", "rr")
-_RING_KEY = re.compile(r"ring([+-]?[0-9]+)(\S*)", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -43,15 +41,6 @@ class LinkProblem:
     @classmethod
     def refusal(cls, code: str, said: str, line: int | None, more: str = "") -> LinkProblem:
         return cls(code, f"corosync refuses to start: '{said}'{more} (reference 4.6)", line, said)
-
-
-def ring_number(key: str) -> int | None:
-    """The link a nodelist key addresses, read as `sscanf(key, "ring%u%s")` + "_addr"."""
-    match = _RING_KEY.fullmatch(key)
-    if match is None or match.group(2) != "_addr":
-        return None
-    number = int(match.group(1))
-    return number % 2**32 if number < 2**32 else 2**32 - 1  # %u wraps a sign, saturates
 
 
 @functools.lru_cache(maxsize=4096)
