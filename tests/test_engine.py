@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pvequorum import engine
+from pvequorum.errors import PrerequisiteError
 from pvequorum.lab.core import Lab
 from pvequorum.model import simple_cluster
 from pvequorum.scenario import (
@@ -58,6 +59,21 @@ class Recorder:
     def observe(self) -> Observation:
         self.calls.append(("observe",))
         return Observation(())
+
+    def link_down(self, name: str, link: int) -> None:
+        self.calls.append(("link_down", name, link))
+
+    def link_up(self, name: str, link: int) -> None:
+        self.calls.append(("link_up", name, link))
+
+    def link_cut(self, a: str, b: str, link: int) -> None:
+        self.calls.append(("link_cut", a, b, link))
+
+    def link_uncut(self, a: str, b: str, link: int) -> None:
+        self.calls.append(("link_uncut", a, b, link))
+
+    def netem(self, name: str, link: int, loss: int | None) -> None:
+        self.calls.append(("netem", name, link, loss))
 
 
 STEPS = (
@@ -110,6 +126,11 @@ def test_both_engines_have_every_step() -> None:
         "settle",
         "observe",
         "engine_name",
+        "link_down",
+        "link_up",
+        "link_cut",
+        "link_uncut",
+        "netem",
     }
     for implementation in (Simulator, Lab):
         assert wanted <= set(dir(implementation)), implementation
@@ -131,7 +152,40 @@ def test_apply_returns_typed_results() -> None:
     assert engine.apply(recorder, Step("expected", ("pve1",), votes=2)) == Accepted(False)
     assert engine.apply(recorder, Step("observe", label="x")) == Observation(())
     with pytest.raises(ValueError, match="no engine step"):
-        engine.apply(recorder, Step("link-down"))
+        engine.apply(recorder, Step("await"))
+
+
+def test_link_steps_reach_the_engine_answer_nothing_and_settle() -> None:
+    recorder = Recorder()
+    steps = [
+        Step("link-down", ("pve1",), link=1),
+        Step("link-up", ("pve1",), link=1),
+        Step("link-cut", ("pve1", "pve2"), link=0),
+        Step("link-uncut", ("pve1", "pve2"), link=0),
+        Step("netem", ("pve2",), link=0, loss=30),
+        Step("netem", ("pve2",), link=0),
+    ]
+    assert [engine.apply(recorder, step) for step in steps] == [Done()] * len(steps)
+    assert recorder.calls == [
+        ("link_down", "pve1", 1),
+        ("settle",),
+        ("link_up", "pve1", 1),
+        ("settle",),
+        ("link_cut", "pve1", "pve2", 0),
+        ("settle",),
+        ("link_uncut", "pve1", "pve2", 0),
+        ("settle",),
+        ("netem", "pve2", 0, 30),
+        ("settle",),
+        ("netem", "pve2", 0, None),
+        ("settle",),
+    ]
+
+
+def test_the_lab_refuses_link_steps_clearly() -> None:
+    lab = Lab.__new__(Lab)  # no namespaces needed: the refusal comes first
+    with pytest.raises(PrerequisiteError, match="does not run link steps yet"):
+        lab.link_cut("pve1", "pve2", 0)
 
 
 def test_the_simulators_observation_is_typed_and_its_dict_is_the_format() -> None:

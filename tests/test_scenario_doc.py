@@ -34,7 +34,8 @@ DOC = PROJECT / "docs" / "scenario-format.md"
 TEXT = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
 
 # The extensions' vocabulary (the QDevice and links sections of the contract).  A scenario
-# that uses any of it is not a base-format scenario, and the loader does not take it yet.
+# that uses any of it is not a base-format scenario (the links extension is checked in
+# tests/test_simulator_links.py; the QDevice steps are not loaded yet).
 EXTENSION_STEPS = frozenset(
     {
         "start-corosync",

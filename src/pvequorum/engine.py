@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from pvequorum.errors import InputError
 from pvequorum.scenario import (
+    LINK_STEP_KINDS,
     MEMBERSHIP_KINDS,
     OBSERVATIONS_FORMAT,
     Accepted,
@@ -24,7 +26,19 @@ from pvequorum.scenario import (
     Scenario,
     Step,
     StepResult,
+    Undecided,
 )
+
+
+class Undecidable(InputError):
+    """The engine cannot tell what real corosync would show now, so it does not guess.
+
+    The simulator raises it for non-transitive connectivity and random loss (docs/
+    scenario-format.md, "Nondeterministic steps"; reference 12.4): real corosync then
+    re-forms its membership every consensus period.  `run_scenario` records it as an
+    `Undecided` result inside a stretch the scenario marks `nondeterministic` (which
+    comparisons skip) and lets it through anywhere else: the scenario must mark the step.
+    """
 
 
 class Engine(Protocol):
@@ -39,14 +53,18 @@ class Engine(Protocol):
       "start"), `isolate_qdevice(names)` and `rejoin_qdevice(names)`; `start` and `stop`
       then drive corosync-qdevice too, a `start` may answer `{"refused": [names]}` and a
       `NodeObservation` gains `qdevice`;
-    * links ("Extension: links"): `link_down(name, link)`, `link_up(name, link)`,
-      `link_cut(a, b, link)`, `link_uncut(a, b, link)` and `netem(name, link, loss)`;
-      `partition` and `heal` then act on every link, and a `NodeObservation` gains
-      `links`;
+    * links ("Extension: links"): done, see the `link_*` and `netem` methods below;
     * `await_(conditions, nodes, timeout_ms)` for the `await` step, answered by
       `{"met": bool, "elapsed_ms": N}`; with the extensions `settle` also waits for quiet.
 
-    None of them is implemented yet: the loader refuses those steps ("unknown step").
+    None of the others is implemented yet: the loader refuses those steps ("unknown step").
+
+    The links steps: `link_down(name, link)` / `link_up(name, link)` detach / attach a
+    node's switch port on one link, `link_cut(a, b, link)` / `link_uncut(a, b, link)` drop
+    / pass the frames between two nodes on one link, `netem(name, link, loss)` sets (loss
+    in %) or clears (None) random egress loss.  `partition` and `heal` act on every link,
+    and with the extension each `NodeObservation` carries `links`.  An engine may raise
+    `Undecidable` from any step it cannot decide.
     """
 
     engine_name: str  # "simulator" or "lab", the observations document's `engine`
@@ -60,6 +78,11 @@ class Engine(Protocol):
     def wait(self, ms: int) -> None: ...
     def settle(self) -> None: ...
     def observe(self) -> Observation: ...
+    def link_down(self, name: str, link: int) -> None: ...
+    def link_up(self, name: str, link: int) -> None: ...
+    def link_cut(self, a: str, b: str, link: int) -> None: ...
+    def link_uncut(self, a: str, b: str, link: int) -> None: ...
+    def netem(self, name: str, link: int, loss: int | None) -> None: ...
 
 
 def apply(engine: Engine, step: Step) -> StepResult:
@@ -82,18 +105,51 @@ def apply(engine: Engine, step: Step) -> StepResult:
         engine.wait(step.ms or 0)
     elif step.kind == "observe":
         return engine.observe()
+    elif step.kind in LINK_STEP_KINDS:
+        _apply_link_step(engine, step)
     else:
         raise ValueError(f"no engine step {step.kind!r}")  # a Step built past the loader
-    if step.kind in MEMBERSHIP_KINDS:
+    if step.kind in MEMBERSHIP_KINDS or step.kind in LINK_STEP_KINDS:
         engine.settle()
     return Done()
 
 
+def _apply_link_step(engine: Engine, step: Step) -> None:
+    """The links extension's steps; each answers `{}` (docs/scenario-format.md)."""
+    link = step.link if step.link is not None else 0
+    if step.kind == "link-down":
+        engine.link_down(step.nodes[0], link)
+    elif step.kind == "link-up":
+        engine.link_up(step.nodes[0], link)
+    elif step.kind == "link-cut":
+        engine.link_cut(step.nodes[0], step.nodes[1], link)
+    elif step.kind == "link-uncut":
+        engine.link_uncut(step.nodes[0], step.nodes[1], link)
+    else:
+        engine.netem(step.nodes[0], link, step.loss)
+
+
 def run_scenario(scenario: Scenario, engine: Engine) -> dict[str, Any]:
-    """Run every step on `engine`; the observations document (docs/scenario-format.md)."""
+    """Run every step on `engine`; the observations document (docs/scenario-format.md).
+
+    Inside the scenario's nondeterministic stretches an `Undecidable` step is recorded as
+    `Undecided` (never compared); anywhere else it propagates."""
+    uncompared = scenario.uncompared_steps()
+    results: list[dict[str, Any]] = []
+    for i, step in enumerate(scenario.steps):
+        try:
+            result: StepResult = apply(engine, step)
+        except Undecidable as exc:
+            if i not in uncompared:
+                raise Undecidable(
+                    f'{exc.problem} (mark the step that caused it "nondeterministic": true)',
+                    f"step {i}",
+                ) from None
+            result = Undecided(exc.problem)
+        results.append(result.to_dict())
     return {
         "format": OBSERVATIONS_FORMAT,
         "scenario": scenario.name,
         "engine": engine.engine_name,
-        "results": [apply(engine, step).to_dict() for step in scenario.steps],
+        "results": results,
     }

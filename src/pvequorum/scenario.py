@@ -22,8 +22,23 @@ from pvequorum.textio import read_input
 
 SCENARIO_FORMAT = "pvequorum-scenario/1"
 OBSERVATIONS_FORMAT = "pvequorum-observations/1"
-STEP_KINDS = ("start", "stop", "crash", "partition", "heal", "expected", "wait", "observe")
+LINK_STEP_KINDS = ("link-down", "link-up", "link-cut", "link-uncut", "netem")
+STEP_KINDS = (
+    "start",
+    "stop",
+    "crash",
+    "partition",
+    "heal",
+    "expected",
+    "wait",
+    "observe",
+    *LINK_STEP_KINDS,
+)
 MEMBERSHIP_KINDS = frozenset({"start", "stop", "crash", "partition", "heal"})
+MAX_LINKS = 8
+"""`cluster.links` is 1..8: knet has 8 links (docs/scenario-format.md, "Extension: links")."""
+LINK_MODES = ("passive", "active", "rr")
+MAX_LINK_PRIORITY = 255  # knet_link_priority is a uint8 in knet
 
 
 class ScenarioError(InputError):
@@ -40,8 +55,33 @@ class Step:
     votes: int | None = None
     ms: int | None = None
     label: str | None = None
+    link: int | None = None
+    loss: int | None = None  # netem: the loss in %, None for `clear`
+    nondeterministic: bool = False
+
+    @property
+    def restores_connectivity(self) -> bool:
+        """`heal`, `link-up`, `link-uncut`, `netem` with `clear`: the end of a
+        nondeterministic stretch (docs/scenario-format.md, "Nondeterministic steps")."""
+        if self.kind in ("heal", "link-up", "link-uncut"):
+            return True
+        return self.kind == "netem" and self.loss is None
 
     def to_dict(self) -> dict[str, Any]:
+        if self.kind in LINK_STEP_KINDS:
+            body: dict[str, Any]
+            if self.kind in ("link-cut", "link-uncut"):
+                body = {"between": list(self.nodes), "link": self.link}
+            else:
+                body = {"node": self.nodes[0], "link": self.link}
+            if self.kind == "netem":
+                if self.loss is None:
+                    body["clear"] = True
+                else:
+                    body["loss"] = self.loss
+            if self.nondeterministic:
+                body["nondeterministic"] = True
+            return {self.kind: body}
         if self.kind in ("start", "stop", "crash"):
             return {self.kind: list(self.nodes)}
         if self.kind == "partition":
@@ -56,18 +96,65 @@ class Step:
 
 
 @dataclass(frozen=True)
+class LinkSettings:
+    """The links extension's cluster keys (docs/scenario-format.md, "Extension: links").
+
+    `links`, `link_mode` and `link_priority` are kept as written (None: absent) so that a
+    scenario dumps back unchanged; `count` is what the engines use (absent means 1 link).
+    """
+
+    links: int | None = None
+    link_mode: str | None = None
+    link_priority: tuple[tuple[int, int], ...] | None = None
+
+    @property
+    def count(self) -> int:
+        return 1 if self.links is None else self.links
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     cluster: Cluster
     steps: tuple[Step, ...]
     description: str | None = None
+    link_settings: LinkSettings | None = None
+    """None when the scenario does not use the links extension (no `links` key anywhere)."""
 
     @property
     def stack(self) -> str:
         return self.cluster.stack
 
+    @property
+    def uses_links(self) -> bool:
+        return self.link_settings is not None
+
+    def uncompared_steps(self) -> frozenset[int]:
+        """Indexes of results that comparisons skip: from each step marked
+        `nondeterministic` up to (not including) the next step that restores connectivity
+        (docs/scenario-format.md, "Nondeterministic steps").  That step's own result is `{}`
+        on every engine, and from it on the results are compared again."""
+        skipped: set[int] = set()
+        inside = False
+        for i, step in enumerate(self.steps):
+            if step.nondeterministic:
+                inside = True
+            elif inside and step.restores_connectivity:
+                inside = False
+            if inside:
+                skipped.add(i)
+        return frozenset(skipped)
+
 
 # --- results: what an engine answers to each step -------------------------------------------
+LinkStatus = str
+"""`localhost`, `connected` or `disconnected`, as `corosync-cfgtool -s` prints it."""
+LinkTable = tuple[tuple[str, tuple[tuple[int, LinkStatus], ...]], ...]
+"""One node's `corosync-cfgtool -s`: per nodelist node (nodeid order) its (link, status)
+rows in link order; JSON `{"pve2": {"0": "connected"}}` (docs/scenario-format.md,
+"Extension: links", Observations)."""
+
+
 class QuorumReading(Protocol):
     """What an engine reads on one running node: a simulator `NodeView` or the lab's parsed
     `corosync-quorumtool -s` (`status.QuorumStatus`).  `None` is a line the tool did not
@@ -92,9 +179,9 @@ class QuorumReading(Protocol):
 class NodeObservation:
     """One running node in an `observe` result: the format's "Per-node fields".
 
-    Room for the extensions' per-node keys `qdevice` and `links` (docs/scenario-format.md,
-    "Extensions"): each will be an optional field, left out of `to_dict` while unset, so
-    that version-1 documents stay byte for byte the same.
+    The extensions' per-node keys (docs/scenario-format.md, "Extensions") are optional
+    fields, left out of `to_dict` while unset, so that version-1 documents stay byte for
+    byte the same: `links` (the links extension) is here; `qdevice` is still to come.
     """
 
     name: str
@@ -105,9 +192,13 @@ class NodeObservation:
     quorum: int | None
     flags: tuple[str, ...]
     members: tuple[str, ...]
+    links: LinkTable | None = None
+    """`corosync-cfgtool -s` on this node, only when the scenario uses the links extension."""
 
     @classmethod
-    def read(cls, name: str, reading: QuorumReading) -> NodeObservation:
+    def read(
+        cls, name: str, reading: QuorumReading, links: LinkTable | None = None
+    ) -> NodeObservation:
         return cls(
             name=name,
             quorate=reading.quorate,
@@ -117,10 +208,11 @@ class NodeObservation:
             quorum=reading.quorum,
             flags=tuple(reading.flags),
             members=tuple(reading.member_names()),
+            links=links,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "quorate": self.quorate,
             "expected_votes": self.expected_votes,
             "highest_expected": self.highest_expected,
@@ -129,6 +221,11 @@ class NodeObservation:
             "flags": list(self.flags),
             "members": list(self.members),
         }
+        if self.links is not None:
+            out["links"] = {
+                peer: {str(link): status for link, status in row} for peer, row in self.links
+            }
+        return out
 
 
 @dataclass(frozen=True)
@@ -144,12 +241,25 @@ class Observation:
 
     @classmethod
     def read(
-        cls, cluster: Cluster, readings: Mapping[str, QuorumReading], *, split_brain: bool = False
+        cls,
+        cluster: Cluster,
+        readings: Mapping[str, QuorumReading],
+        *,
+        split_brain: bool = False,
+        links: Mapping[str, LinkTable] | None = None,
     ) -> Observation:
-        """The one place where both engines' readings become an observation (nodeid order)."""
+        """The one place where both engines' readings become an observation (nodeid order).
+
+        `links` (the links extension) gives each node's `corosync-cfgtool -s` table."""
         order = {n.name: n.nodeid for n in cluster.nodes}
         names = sorted(readings, key=order.__getitem__)
-        return cls(tuple(NodeObservation.read(n, readings[n]) for n in names), split_brain)
+        return cls(
+            tuple(
+                NodeObservation.read(n, readings[n], None if links is None else links[n])
+                for n in names
+            ),
+            split_brain,
+        )
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -190,7 +300,19 @@ class Done:
         return {}
 
 
-StepResult = Done | Accepted | Observation
+@dataclass(frozen=True)
+class Undecided:
+    """The simulator's result for a step it cannot decide (`engine.Undecidable`): only
+    inside a stretch that the scenario marks `nondeterministic`, whose results comparisons
+    skip.  The key `undecidable` is the simulator's own, like `split_brain`."""
+
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"undecidable": self.reason}
+
+
+StepResult = Done | Accepted | Observation | Undecided
 """One entry of an observations document's `results`; `to_dict()` is its JSON form."""
 
 
@@ -215,12 +337,71 @@ def _name_list(value: object, where: str, known: set[str], what: str) -> tuple[s
     return tuple(names)
 
 
-def _parse_step(raw: object, where: str, known: set[str]) -> Step:
+_LINK_STEP_KEYS = {
+    "link-down": ({"node", "link"}, set()),
+    "link-up": ({"node", "link"}, set()),
+    "link-cut": ({"between", "link"}, set()),
+    "link-uncut": ({"between", "link"}, set()),
+    "netem": ({"node", "link"}, {"loss", "clear"}),
+}
+
+
+def _parse_link_step(kind: str, value: object, where: str, known: set[str], links: int) -> Step:
+    """A links-extension step, fail-closed: every key and value is checked
+    (docs/scenario-format.md, "Extension: links", New steps)."""
+    required, optional = _LINK_STEP_KEYS[kind]
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{kind} takes an object, got {show(value)}", where)
+    unknown = set(value) - required - optional - {"nondeterministic"}
+    if unknown:
+        raise ScenarioError(f"{kind}: unknown key(s) {show_keys(unknown)}", where)
+    missing = required - set(value)
+    if missing:
+        raise ScenarioError(f"{kind}: missing key(s) {show_keys(missing)}", where)
+    link = value["link"]
+    if not _is_int(link) or not 0 <= link < links:
+        raise ScenarioError(
+            f"{kind}.link must be a link number 0..{links - 1} (cluster.links is {links}), "
+            f"got {show(link)}",
+            where,
+        )
+    nondeterministic = value.get("nondeterministic", False)
+    if not isinstance(nondeterministic, bool):
+        raise ScenarioError(
+            f"{kind}.nondeterministic takes true or false, got {show(nondeterministic)}", where
+        )
+    if "between" in required:
+        pair = _name_list(value["between"], where, known, f"{kind}.between")
+        if len(pair) != 2:
+            raise ScenarioError(f"{kind}.between takes two node names, got {len(pair)}", where)
+        return Step(kind, nodes=pair, link=link, nondeterministic=nondeterministic)
+    node = value["node"]
+    if not isinstance(node, str) or node not in known:
+        raise ScenarioError(f"unknown node {show(node)} in {kind}.node", where)
+    loss: int | None = None
+    if kind == "netem":
+        if ("loss" in value) == ("clear" in value):
+            raise ScenarioError('netem takes either "loss": P or "clear": true', where)
+        if "clear" in value:
+            if value["clear"] is not True:
+                raise ScenarioError(f"netem.clear takes true, got {show(value['clear'])}", where)
+        else:
+            loss = value["loss"]
+            if not _is_int(loss) or not 0 <= loss <= 100:
+                raise ScenarioError(
+                    f"netem.loss must be an integer percentage 0..100, got {show(loss)}", where
+                )
+    return Step(kind, nodes=(node,), link=link, loss=loss, nondeterministic=nondeterministic)
+
+
+def _parse_step(raw: object, where: str, known: set[str], links: int = 1) -> Step:
     if not isinstance(raw, dict) or len(raw) != 1:
         raise ScenarioError(f"a step is an object with exactly one key, got {show(raw)}", where)
     ((kind, value),) = raw.items()
     if kind not in STEP_KINDS:
         raise ScenarioError(f"unknown step {show(kind)} (known: {', '.join(STEP_KINDS)})", where)
+    if kind in LINK_STEP_KINDS:
+        return _parse_link_step(kind, value, where, known, links)
     if kind in ("start", "stop", "crash"):
         return Step(kind, nodes=_name_list(value, where, known, kind))
     if kind == "partition":
@@ -307,8 +488,9 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
     if description is not None and not isinstance(description, str):
         raise ScenarioError(f"description must be a string, got {show(description)}", source)
     stack = data.get("stack", "corosync")
+    raw_cluster, settings = _split_link_settings(data.get("cluster"), source)
     try:
-        cluster = Cluster.from_dict(data.get("cluster"), stack=stack)  # type: ignore[arg-type]
+        cluster = Cluster.from_dict(raw_cluster, stack=stack)  # type: ignore[arg-type]
     except ModelError as exc:
         raise ScenarioError(f"cluster: {exc}", source) from None
     raw_steps = data.get("steps")
@@ -319,9 +501,78 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
             f"steps: {len(raw_steps)} steps, more than the limit of {limits.MAX_STEPS}", source
         )
     known = set(cluster.names)
-    steps = tuple(_parse_step(raw, f"{source}: step {i}", known) for i, raw in enumerate(raw_steps))
+    count = 1 if settings is None else settings.count
+    steps = tuple(
+        _parse_step(raw, f"{source}: step {i}", known, count) for i, raw in enumerate(raw_steps)
+    )
     _check_running(steps, source)
-    return Scenario(name=name, cluster=cluster, steps=steps, description=description)
+    if settings is None and any(s.kind in LINK_STEP_KINDS for s in steps):
+        settings = LinkSettings()
+    if settings is not None and stack != "corosync":
+        raise ScenarioError("the links extension is for the corosync stack (knet)", source)
+    return Scenario(
+        name=name,
+        cluster=cluster,
+        steps=steps,
+        description=description,
+        link_settings=settings,
+    )
+
+
+def _split_link_settings(raw: object, source: str) -> tuple[object, LinkSettings | None]:
+    """Take the links extension's keys out of `cluster` (docs/scenario-format.md,
+    "Extension: links", Cluster keys): `links`, `link_priority` and `totem.link_mode`.
+    The rest goes to `Cluster.from_dict`, which refuses anything else."""
+    if not isinstance(raw, dict):
+        return raw, None
+    totem = raw.get("totem")
+    has_mode = isinstance(totem, dict) and "link_mode" in totem
+    if "links" not in raw and "link_priority" not in raw and not has_mode:
+        return raw, None
+    rest = {k: v for k, v in raw.items() if k not in ("links", "link_priority")}
+    links: int | None = None
+    if "links" in raw:
+        links = raw["links"]
+        if not _is_int(links) or not 1 <= links <= MAX_LINKS:
+            raise ScenarioError(
+                f"cluster.links must be an integer 1..{MAX_LINKS}, got {show(links)}", source
+            )
+    count = 1 if links is None else links
+    mode: str | None = None
+    if has_mode:
+        assert isinstance(totem, dict)
+        mode = totem["link_mode"]
+        if mode not in LINK_MODES:
+            raise ScenarioError(
+                f"cluster.totem.link_mode must be one of {', '.join(LINK_MODES)}, got {show(mode)}",
+                source,
+            )
+        rest["totem"] = {k: v for k, v in totem.items() if k != "link_mode"}
+    priority: tuple[tuple[int, int], ...] | None = None
+    if "link_priority" in raw:
+        value = raw["link_priority"]
+        if not isinstance(value, dict):
+            raise ScenarioError(
+                f'cluster.link_priority takes {{"LINK": PRIORITY}}, got {show(value)}', source
+            )
+        pairs = []
+        for key, pri in value.items():
+            is_number = isinstance(key, str) and key.isascii() and key.isdigit()
+            if not is_number or str(int(key)) != key or int(key) >= count:
+                raise ScenarioError(
+                    f"cluster.link_priority: {show(key)} is not a link number 0..{count - 1} "
+                    f"(cluster.links is {count})",
+                    source,
+                )
+            if not _is_int(pri) or not 0 <= pri <= MAX_LINK_PRIORITY:
+                raise ScenarioError(
+                    f"cluster.link_priority[{key}] must be an integer 0..{MAX_LINK_PRIORITY}, "
+                    f"got {show(pri)}",
+                    source,
+                )
+            pairs.append((int(key), pri))
+        priority = tuple(sorted(pairs))
+    return rest, LinkSettings(links=links, link_mode=mode, link_priority=priority)
 
 
 # A JSON string, also one that runs to the end of the text.  It always matches where it
@@ -416,6 +667,14 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     if scenario.cluster.stack != "corosync":
         out["stack"] = scenario.cluster.stack
     out["cluster"] = scenario.cluster.to_dict()
+    settings = scenario.link_settings
+    if settings is not None:
+        if settings.links is not None:
+            out["cluster"]["links"] = settings.links
+        if settings.link_mode is not None:
+            out["cluster"]["totem"]["link_mode"] = settings.link_mode
+        if settings.link_priority is not None:
+            out["cluster"]["link_priority"] = {str(k): v for k, v in settings.link_priority}
     out["steps"] = [s.to_dict() for s in scenario.steps]
     return out
 
@@ -425,21 +684,39 @@ def dump_json(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def comparable_results(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """Results with the simulator-only `split_brain` key removed (scenario format)."""
+NOT_COMPARED: dict[str, Any] = {"not compared": "nondeterministic"}
+"""What `comparable_results` puts in place of a result that comparisons skip."""
+
+
+def comparable_results(
+    document: dict[str, Any], scenario: Scenario | None = None
+) -> list[dict[str, Any]]:
+    """Results with the simulator-only `split_brain` key removed (scenario format); with the
+    scenario, the results of its nondeterministic stretches (`Scenario.uncompared_steps`)
+    are replaced by `NOT_COMPARED`, whatever either engine recorded there."""
+    skipped = frozenset() if scenario is None else scenario.uncompared_steps()
     return [
-        {k: v for k, v in result.items() if k != "split_brain"} for result in document["results"]
+        NOT_COMPARED if i in skipped else {k: v for k, v in result.items() if k != "split_brain"}
+        for i, result in enumerate(document["results"])
     ]
 
 
-def observations_agree(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Two observation documents agree when their results match entry by entry."""
-    return comparable_results(a) == comparable_results(b)
+def observations_agree(
+    a: dict[str, Any], b: dict[str, Any], scenario: Scenario | None = None
+) -> bool:
+    """Two observation documents agree when their results match entry by entry (skipping
+    the scenario's nondeterministic stretches when it is given)."""
+    return comparable_results(a, scenario) == comparable_results(b, scenario)
 
 
-def first_difference(a: dict[str, Any], b: dict[str, Any]) -> str | None:
-    """A one-paragraph description of the first differing result, or None when they agree."""
-    ra, rb = comparable_results(a), comparable_results(b)
+def first_difference(
+    a: dict[str, Any], b: dict[str, Any], scenario: Scenario | None = None
+) -> str | None:
+    """A one-paragraph description of the first differing result, or None when they agree.
+
+    Pass the scenario whenever it may mark steps `nondeterministic`: their results are then
+    not compared (docs/scenario-format.md, "Nondeterministic steps")."""
+    ra, rb = comparable_results(a, scenario), comparable_results(b, scenario)
     for i, (x, y) in enumerate(zip(ra, rb, strict=False)):
         if x == y:
             continue

@@ -9,6 +9,18 @@ Message delivery follows corosync: at a membership change every member of the ne
 runs `sync_init`, sends its nodeinfo (a snapshot taken before it processes anyone else's),
 every member processes all nodeinfo messages in nodeid order, then `sync_activate`
 (reference 1.4).
+
+Links (docs/scenario-format.md, "Extension: links"; reference 12.4): the simulator keeps
+knet's view, per pair of nodes and per link whether frames flow.  A partition cuts every
+link between its groups, `link-down` detaches one node's port on one link, `link-cut`
+drops one pair on one link.  knet carries totem over any working link, so two nodes lose
+each other only when no link between them works; the membership is then the connected
+components of "some link works".  When that relation is not transitive (A-B and B-C work,
+A-C does not) or random loss is active, real corosync re-forms its membership again and
+again and what it shows is not determined: the simulator stops deciding (`Undecidable`
+from `observe`, `expected` and `views`; the daemons are frozen, `wait` only moves the
+clock) until connectivity is transitive and loss-free again, and then syncs the groups as
+after any membership change, from the state before the stretch.
 """
 
 from __future__ import annotations
@@ -20,9 +32,10 @@ from typing import Any
 from pvequorum import engine, qnetd
 from pvequorum import votequorum as vq
 from pvequorum.daemon import Daemon
+from pvequorum.engine import Undecidable
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
-from pvequorum.scenario import Observation, Scenario
+from pvequorum.scenario import LinkSettings, LinkTable, Observation, Scenario
 from pvequorum.startup import node_startup_error
 
 
@@ -57,8 +70,14 @@ class Simulator:
 
     engine_name = "simulator"
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, links: LinkSettings | None = None) -> None:
         self.cluster = cluster
+        self.link_settings = links  # None: the scenario does not use the links extension
+        self.links = 1 if links is None else links.count
+        self._detached: set[tuple[str, int]] = set()  # link-down: (node, link)
+        self._cut: set[tuple[frozenset[str], int]] = set()  # link-cut: ({a, b}, link)
+        self._loss: dict[tuple[str, int], int] = {}  # netem: (node, link) -> loss %
+        self._undecidable: str | None = None  # why the state is not determined, or None
         self.now = 0
         self._ids = {n.name: n.nodeid for n in cluster.nodes}
         self._names = {n.nodeid: n.name for n in cluster.nodes}
@@ -80,14 +99,131 @@ class Simulator:
         return tuple(sorted(self._daemons, key=self._ids.__getitem__))
 
     def partitions(self) -> list[tuple[str, ...]]:
-        """Groups of running nodes that reach each other, each sorted by nodeid."""
+        """Groups of running nodes that reach each other, each sorted by nodeid.
+
+        Without link faults these are the partition groups; with them, the connected
+        components of `reachable` (which are the memberships only when each one is a
+        clique: `_why_undecidable`)."""
         groups = self._groups if self._groups is not None else (frozenset(self._ids),)
         out = []
         for group in groups:
-            members = tuple(n for n in self.running if n in group)
-            if members:
-                out.append(members)
+            members = [n for n in self.running if n in group]
+            if not self._detached and not self._cut:  # every link works inside a group
+                if members:
+                    out.append(tuple(members))
+                continue
+            while members:
+                component = [members.pop(0)]
+                frontier = list(component)
+                while frontier:
+                    here = frontier.pop()
+                    near = [n for n in members if self.reachable(here, n)]
+                    for n in near:
+                        members.remove(n)
+                    component.extend(near)
+                    frontier.extend(near)
+                out.append(tuple(sorted(component, key=self._ids.__getitem__)))
         return out
+
+    # --- links (docs/scenario-format.md, "Extension: links"; reference 12.4) --------------
+    def _group_of(self, name: str) -> frozenset[str]:
+        if self._groups is None:
+            return frozenset(self._ids)
+        return next(g for g in self._groups if name in g)
+
+    def flows(self, a: str, b: str, link: int) -> bool:
+        """Whether frames between a and b pass on this link, by the switch's wiring: same
+        partition group, neither port detached, the pair not cut (running or not)."""
+        return (
+            b in self._group_of(a)
+            and (a, link) not in self._detached
+            and (b, link) not in self._detached
+            and (frozenset((a, b)), link) not in self._cut
+        )
+
+    def reachable(self, a: str, b: str) -> bool:
+        """Totem reaches b from a when any link works: knet fails over (reference 12.4)."""
+        return any(self.flows(a, b, k) for k in range(self.links))
+
+    def _why_undecidable(self) -> str | None:
+        for loss_at, loss in sorted(self._loss.items()):
+            if loss > 0:
+                return f"{loss}% random loss on {loss_at[0]} link {loss_at[1]}"
+        if not self._detached and not self._cut:
+            return None
+        for part in self.partitions():
+            for i, a in enumerate(part):
+                for b in part[i + 1 :]:
+                    if not self.reachable(a, b):
+                        return (
+                            f"connectivity is not transitive: {a} and {b} cannot reach each "
+                            f"other but are connected through {', '.join(part)}"
+                        )
+        return None
+
+    def _check_decided(self) -> None:
+        if self._undecidable is not None:
+            raise Undecidable(f"the simulator cannot decide this state: {self._undecidable}")
+
+    def _check_link(self, link: int) -> None:
+        if not 0 <= link < self.links:
+            raise InputError(f"link {link} is not one of the cluster's links 0..{self.links - 1}")
+
+    def link_down(self, name: str, link: int) -> None:
+        """Detach the node's port on this link (it stays detached across partition/heal)."""
+        (name,) = self._check_names([name])
+        self._check_link(link)
+        self._detached.add((name, link))
+        self._settle()
+
+    def link_up(self, name: str, link: int) -> None:
+        (name,) = self._check_names([name])
+        self._check_link(link)
+        self._detached.discard((name, link))
+        self._settle()
+
+    def link_cut(self, a: str, b: str, link: int) -> None:
+        """Drop only the frames between a and b on this link, both ways."""
+        a, b = self._check_names([a, b])
+        self._check_link(link)
+        self._cut.add((frozenset((a, b)), link))
+        self._settle()
+
+    def link_uncut(self, a: str, b: str, link: int) -> None:
+        a, b = self._check_names([a, b])
+        self._check_link(link)
+        self._cut.discard((frozenset((a, b)), link))
+        self._settle()
+
+    def netem(self, name: str, link: int, loss: int | None) -> None:
+        """Random egress loss on a node's link (None clears it): never decidable here."""
+        (name,) = self._check_names([name])
+        self._check_link(link)
+        if loss is None or loss == 0:
+            self._loss.pop((name, link), None)
+        else:
+            self._loss[(name, link)] = loss
+        self._settle()
+
+    def link_table(self, name: str) -> LinkTable:
+        """`corosync-cfgtool -s` on a running node: every nodelist node in nodeid order,
+        `localhost` for itself, else `connected` when frames flow and the peer runs.  The
+        links listed are every configured link (each node has an address on each), only
+        link 0 in a one-node cluster (docs/scenario-format.md, "Observations")."""
+        shown = range(self.links) if len(self._ids) > 1 else range(1)
+        rows = []
+        for node in self.cluster.by_nodeid():
+            peer = node.name
+            if peer == name:
+                statuses = tuple((k, "localhost") for k in shown)
+            else:
+                up = peer in self._daemons
+                statuses = tuple(
+                    (k, "connected" if up and self.flows(name, peer, k) else "disconnected")
+                    for k in shown
+                )
+            rows.append((peer, statuses))
+        return tuple(rows)
 
     def network_groups(self) -> list[tuple[str, ...]]:
         """Every configured node's side of the network, running or not, each sorted by nodeid.
@@ -103,7 +239,12 @@ class Simulator:
 
     # --- membership ------------------------------------------------------------------------
     def _settle(self) -> None:
-        """Run a sync in every partition whose membership changed, then qdevice polls."""
+        """Run a sync in every partition whose membership changed, then qdevice polls.
+
+        Not while the connectivity leaves the membership undetermined (module docstring)."""
+        self._undecidable = self._why_undecidable()
+        if self._undecidable is not None:
+            return
         partitions = self.partitions()
         ids_of = [tuple(self._ids[n] for n in part) for part in partitions]
         casts = self._qdevice_casts(ids_of)
@@ -187,6 +328,7 @@ class Simulator:
     def check_expected(self, name: str, votes: int) -> vq.ExpectedCheck:
         """Whether `-e votes` on this node would be accepted, and why (reference 2.2, 8.4)."""
         (name,) = self._check_names([name])
+        self._check_decided()
         origin = self._daemons.get(name)
         if origin is None:
             raise InputError(f"node {name!r} is not running")
@@ -206,7 +348,7 @@ class Simulator:
     def wait(self, ms: int) -> None:
         """Let time pass; last_man_standing timers fire in deadline order (reference 1.8)."""
         end = self.now + ms
-        while True:
+        while self._undecidable is None:
             due = [
                 (d.lms_deadline, d.nodeid, d)
                 for d in self._daemons.values()
@@ -256,6 +398,7 @@ class Simulator:
         )
 
     def views(self) -> dict[str, NodeView]:
+        self._check_decided()
         return {name: self.view(name) for name in self.running}
 
     def split_brain(self) -> bool:
@@ -264,8 +407,13 @@ class Simulator:
         return len(quorate_parts) > 1
 
     def observe(self) -> Observation:
-        """Every running node's view, and whether the cluster is in split brain."""
-        return Observation.read(self.cluster, self.views(), split_brain=self.split_brain())
+        """Every running node's view, and whether the cluster is in split brain; with the
+        links extension also every node's `corosync-cfgtool -s` table."""
+        views = self.views()
+        links = None
+        if self.link_settings is not None:
+            links = {name: self.link_table(name) for name in views}
+        return Observation.read(self.cluster, views, split_brain=self.split_brain(), links=links)
 
     def settle(self) -> None:
         """Nothing to wait for: every step settles the model at once (`engine.Engine`)."""
@@ -273,4 +421,4 @@ class Simulator:
 
 def run_scenario(scenario: Scenario) -> dict[str, Any]:
     """Run a scenario and return its observations document (`engine: simulator`)."""
-    return engine.run_scenario(scenario, Simulator(scenario.cluster))
+    return engine.run_scenario(scenario, Simulator(scenario.cluster, links=scenario.link_settings))

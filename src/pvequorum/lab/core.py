@@ -587,6 +587,27 @@ class Lab:
             return None
         return parse_status(result.stdout, f"{name}: corosync-quorumtool -s")
 
+    # --- the links extension (docs/scenario-format.md): not in the lab yet -------------------
+    def _no_link_steps(self, kind: str) -> None:
+        raise PrerequisiteError(
+            f"the lab does not run link steps yet ({kind}); run the scenario on the simulator"
+        )
+
+    def link_down(self, name: str, link: int) -> None:
+        self._no_link_steps("link-down")
+
+    def link_up(self, name: str, link: int) -> None:
+        self._no_link_steps("link-up")
+
+    def link_cut(self, a: str, b: str, link: int) -> None:
+        self._no_link_steps("link-cut")
+
+    def link_uncut(self, a: str, b: str, link: int) -> None:
+        self._no_link_steps("link-uncut")
+
+    def netem(self, name: str, link: int, loss: int | None) -> None:
+        self._no_link_steps("netem")
+
     def expected(self, name: str, votes: int) -> bool:
         """`corosync-quorumtool -e N`, what `pvecm expected N` runs (reference 2.3).
 

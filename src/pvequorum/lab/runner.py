@@ -28,5 +28,5 @@ def compare(scenario: Scenario) -> tuple[bool, str | None, dict[str, Any]]:
     """(agree, first difference, lab observations) for one scenario."""
     lab = run_on_lab(scenario)
     simulated = run_scenario(scenario)
-    difference = first_difference(simulated, lab)
+    difference = first_difference(simulated, lab, scenario)
     return difference is None, difference, lab
