@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import statistics
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from bench_core import median_ms
 
 from pvequorum.cli import main as cli_main
 from pvequorum.conf import clusterconf, corosync, edits, pve
@@ -104,15 +104,6 @@ def run_cli(argv: list[str]) -> int:
         return cli_main(argv)
 
 
-def median_ms(fn: Callable[[], Any], runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 def bench(kind: str, text: str, actions: list[str], tmp: str) -> bool:
     """Print the parse counts of each action and the edit times; True when all parsed once."""
     path = Path(tmp) / kind
@@ -128,8 +119,8 @@ def bench(kind: str, text: str, actions: list[str], tmp: str) -> bool:
         print((f"  {shown:<58}" + (f" (also: {others})" if others else "")).rstrip())
     argv = ["config", "edit", str(path), *ACTIONS["--add-node pve65"]]
     address = "10.0.9.65" if kind == "corosync.conf" else None
-    whole = median_ms(lambda: run_cli(argv))
-    alone = median_ms(lambda: edits.add_node(text, "pve65", address))
+    whole = median_ms(lambda: run_cli(argv), RUNS)
+    alone = median_ms(lambda: edits.add_node(text, "pve65", address), RUNS)
     print(f"  {'config edit --add-node pve65 (whole command, in process)':<58} {whole:7.2f} ms")
     print(f"  {'edits.add_node alone (parse, edit, bump, validate, diff)':<58} {alone:7.2f} ms")
     return ok

@@ -168,7 +168,7 @@ def _mutations(rng: random.Random) -> list[Callable[[str], str]]:
         lines = _lines(text)
         i = rng.randrange(len(lines) + 1)
         if end == "":
-            return text + ("" if text.endswith("\n") else "\n") + body.strip() + ""
+            return text + ("" if text.endswith("\n") else "\n") + body.strip()
         return "".join([*lines[:i], body + end, *lines[i:]])
 
     def crlf(text: str) -> str:
@@ -299,8 +299,6 @@ def record(path: Path) -> None:
         {"input": base64.b64encode(t.encode("utf-8", "surrogateescape")).decode(), **v}
         for t, v in zip(texts, corosync_t(texts), strict=True)
     ]
-    for case in cases:  # the temporary file name is not part of the verdict
-        case.pop("file", None)
     head = version.splitlines()[0] if version else "corosync"
     path.write_text(json.dumps({"corosync": head, "cases": cases}, indent=0) + "\n")
 
