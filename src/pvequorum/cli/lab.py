@@ -3,7 +3,10 @@
 The /etc/pve inside a lab node is a stand-in: a plain directory that is read-only while the
 node is not quorate.  It imitates pmxcfs's quorum gate (reference 6) and nothing more.
 `up`, `start`, `stop`, `crash`, `partition` and `heal` are scenario steps, run through
-`engine.apply` as in `lab run`: each waits until the membership has settled.
+`engine.apply` as in `lab run`: each waits until the membership has settled.  With
+`up --links N` every node has N links on N separate networks, and `link-down`, `link-up`,
+`link-cut`, `link-uncut` and `netem` are the links extension's steps
+(docs/scenario-format.md, "Extension: links"): they wait until every view is quiet.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pvequorum import engine
 from pvequorum.errors import InputError
 from pvequorum.model import simple_cluster
 from pvequorum.pmxcfs import etc_pve_writable
-from pvequorum.scenario import Step, dump_json, load_scenario
+from pvequorum.scenario import MAX_LINKS, LinkSettings, Step, dump_json, load_scenario
 
 HELP = (
     "A lab of real corosync 3 daemons, one per network namespace, on this machine (root).\n"
@@ -42,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--two-node", action="store_true", help="two_node: 1")
     up.add_argument("--wait-for-all", type=int, choices=(0, 1))
     up.add_argument(
+        "--links", type=int, help=f"knet links per node, 1..{MAX_LINKS} (each its own network)"
+    )
+    up.add_argument(
         "--name", help="lab name: 1-12 lower-case letters and digits, from a letter (default pvqN)"
     )
     up.set_defaults(func=run_up)
@@ -55,6 +61,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     part.add_argument("groups", nargs="+", help="comma-separated node groups")
     part.set_defaults(func=run_partition)
     cmds.add_parser("heal", help="full connectivity again").set_defaults(func=run_heal)
+    for action, what in (("link-down", "a dead switch port"), ("link-up", "the port back")):
+        a = cmds.add_parser(action, help=f"{what}: lab {action} NODE LINK")
+        a.add_argument("node")
+        a.add_argument("link", type=_link_number)
+        a.set_defaults(func=run_link, action=action)
+    for action, what in (("link-cut", "drop"), ("link-uncut", "pass")):
+        a = cmds.add_parser(action, help=f"{what} the frames between two nodes on one link")
+        a.add_argument("node_a")
+        a.add_argument("node_b")
+        a.add_argument("link", type=_link_number)
+        a.set_defaults(func=run_link, action=action)
+    netem = cmds.add_parser("netem", help="random loss on a node's link: --loss P or --clear")
+    netem.add_argument("node")
+    netem.add_argument("link", type=_link_number)
+    change = netem.add_mutually_exclusive_group(required=True)
+    change.add_argument("--loss", type=_percent, help="percent of the frames it sends, 0..100")
+    change.add_argument("--clear", action="store_true", help="remove the loss")
+    netem.set_defaults(func=run_link, action="netem")
 
     ex = cmds.add_parser("exec", help="run a command inside a node: lab exec pve1 -- CMD...")
     ex.add_argument("node")
@@ -76,6 +100,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     compare.set_defaults(func=run_compare)
 
 
+def _link_number(text: str) -> int:
+    if not text.isdigit() or int(text) >= MAX_LINKS:
+        raise argparse.ArgumentTypeError(f"a link number 0..{MAX_LINKS - 1}, got {text!r}")
+    return int(text)
+
+
+def _percent(text: str) -> int:
+    if not text.isdigit() or int(text) > 100:
+        raise argparse.ArgumentTypeError(f"a whole percentage 0..100, got {text!r}")
+    return int(text)
+
+
 def _lab(args: argparse.Namespace):
     from pvequorum.lab.core import Lab
 
@@ -87,8 +123,17 @@ def run_up(args: argparse.Namespace) -> int:
 
     if args.name is not None:
         check_lab_name(args.name, "--name")  # before anything is read or built
+    links = None
+    if args.links is not None:
+        if args.scenario or not 1 <= args.links <= MAX_LINKS:
+            raise InputError(
+                f"--links must be 1..{MAX_LINKS}, with --nodes (a scenario gives its own links)",
+                "--links",
+            )
+        links = LinkSettings(links=args.links)
     if args.scenario:
-        cluster = load_scenario(args.scenario).cluster
+        scenario = load_scenario(args.scenario)
+        cluster, links = scenario.cluster, scenario.link_settings
     elif args.nodes:
         if args.nodes < 1 or args.nodes > 16:
             raise InputError(f"--nodes must be 1..16, got {args.nodes}")
@@ -99,7 +144,7 @@ def run_up(args: argparse.Namespace) -> int:
         )
     else:
         raise InputError("lab up needs a scenario file or --nodes N")
-    lab = Lab(cluster, args.name).up()
+    lab = Lab(cluster, args.name, links=links).up()
     try:
         engine.apply(lab, Step("start", cluster.names))
     except BaseException:
@@ -123,7 +168,41 @@ def run_status(args: argparse.Namespace) -> int:
             f"total={status.total_votes} expected={status.expected_votes} "
             f"quorum={status.quorum} members={','.join(status.member_names())}"
         )
+        if lab.link_settings is not None:
+            print(f"    links: {_links_line(lab, name)}")
     return 0
+
+
+def _links_line(lab, name: str) -> str:
+    """What `corosync-cfgtool -s` shows on `name`: per other node its links' states."""
+    from pvequorum.errors import PrerequisiteError
+
+    try:
+        table = lab.link_table(name)
+    except PrerequisiteError as exc:
+        return f"(no answer: {exc})"
+    shown = [
+        f"{peer} " + " ".join(f"{link}:{state}" for link, state in rows)
+        for peer, rows in table
+        if peer != name
+    ]
+    return "; ".join(shown) or "(no other node)"
+
+
+def run_link(args: argparse.Namespace) -> int:
+    if args.action in ("link-cut", "link-uncut"):
+        step = Step(args.action, (args.node_a, args.node_b), link=args.link)
+    elif args.action == "netem":
+        step = Step("netem", (args.node,), link=args.link, loss=None if args.clear else args.loss)
+    else:
+        step = Step(args.action, (args.node,), link=args.link)
+    lab = _lab(args)
+    if args.link >= lab.networks:
+        raise InputError(
+            f"link {args.link} is not one of the lab's links 0..{lab.networks - 1}", "LINK"
+        )
+    engine.apply(lab, step)
+    return run_status(args)
 
 
 def run_fault(args: argparse.Namespace) -> int:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from pvequorum import engine, limits
+from pvequorum import limits
 from pvequorum.errors import InputError
 from pvequorum.examples import example_path
 from pvequorum.pmxcfs import etc_pve_writable
 from pvequorum.scenario import MEMBERSHIP_KINDS, Scenario, dump_json, load_scenario
-from pvequorum.simulator import Simulator
+from pvequorum.simulator import run_scenario
 
 COLUMNS = (
     "node",
@@ -53,6 +53,12 @@ def format_table(scenario: Scenario, observations: dict[str, Any]) -> str:
             lines.append(f"[{i}] {_describe(step.to_dict())}")
             continue
         lines.append(f"[{i}] observe: {step.label}")
+        if "undecidable" in result:
+            lines.append(
+                f"    cannot tell (real corosync is not deterministic here): "
+                f"{result['undecidable']}"
+            )
+            continue
         rows = [COLUMNS]
         for name, v in result["nodes"].items():
             rows.append(
@@ -77,13 +83,38 @@ def format_table(scenario: Scenario, observations: dict[str, Any]) -> str:
                 "    "
                 + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             )
+        lines.extend(_link_lines(result["nodes"]))
         if result.get("split_brain"):
             lines.append("    !! SPLIT BRAIN: two disjoint partitions are quorate at once")
     return "\n".join(lines)
 
 
+def _link_lines(nodes: dict[str, Any]) -> list[str]:
+    """With the links extension: what `corosync-cfgtool -s` shows on each node, one line
+    per node (peer: link states in link order)."""
+    lines = []
+    for name, view in nodes.items():
+        table = view.get("links")
+        if table is None:
+            continue
+        peers = [
+            f"{peer} " + "/".join(table[peer][k] for k in sorted(table[peer], key=int))
+            for peer in table
+            if peer != name
+        ]
+        lines.append(f"    links on {name}: " + ("; ".join(peers) or "(no other node)"))
+    return lines
+
+
 def _describe(step: dict[str, Any]) -> str:
     ((kind, value),) = step.items()
+    if kind in ("link-down", "link-up"):
+        return f"{kind} {value['node']} link {value['link']}"
+    if kind in ("link-cut", "link-uncut"):
+        return f"{kind} {' '.join(value['between'])} link {value['link']}"
+    if kind == "netem":
+        change = "clear" if value.get("clear") else f"loss {value['loss']} %"
+        return f"netem {value['node']} link {value['link']} {change}"
     if kind in ("start", "stop", "crash"):
         return f"{kind} {' '.join(value)}"
     if kind == "partition":
@@ -112,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     path = args.file or example_path("two-node-maintenance.json")
     scenario = load_scenario(path)
     check_work(scenario, str(path))
-    observations = engine.run_scenario(scenario, Simulator(scenario.cluster))
+    observations = run_scenario(scenario)
     print(dump_json(observations) if args.json else format_table(scenario, observations), end="")
     if not args.json:
         print()

@@ -2,17 +2,33 @@
 
 Absent quorum keys stay absent (the scenario format's contract: `two_node: 1` turns
 wait_for_all on only when `wait_for_all` is absent), knet transport, crypto off inside the
-private namespaces, the token of the cluster or 1000 ms for speed.
+private namespaces, the token of the cluster or 1000 ms for speed.  With the links extension
+(docs/scenario-format.md, "Extension: links") every node gets one `ringK_addr` per link,
+totem one `interface { linknumber: K }` per link (as `pvecm create` writes them), and
+`link_mode` and `knet_link_priority` only where the scenario gives them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from pvequorum.model import Cluster
+from pvequorum.scenario import LinkSettings
 
 LAB_TOKEN_MS = 1000
 
 
-def lab_corosync_conf(cluster: Cluster, addresses: dict[str, str], logfile: str) -> str:
+def lab_corosync_conf(
+    cluster: Cluster,
+    addresses: Mapping[str, Sequence[str]],
+    logfile: str,
+    links: LinkSettings | None = None,
+) -> str:
+    """`addresses[node][K]` is the node's address on link K; links beyond
+    `links.count` (1 without the extension) are networks the lab has but corosync does
+    not use yet (the add-link and change-address procedures use them)."""
+    count = 1 if links is None else links.count
+    priority = dict(links.link_priority or ()) if links is not None else {}
     lines = [
         "totem {",
         "  version: 2",
@@ -27,12 +43,20 @@ def lab_corosync_conf(cluster: Cluster, addresses: dict[str, str], logfile: str)
         lines.append(f"  token_coefficient: {cluster.totem.token_coefficient}")
     if cluster.totem.consensus is not None:
         lines.append(f"  consensus: {cluster.totem.consensus}")
-    lines += ["  interface {", "    linknumber: 0", "  }", "}", "", "nodelist {"]
+    if links is not None and links.link_mode is not None:
+        lines.append(f"  link_mode: {links.link_mode}")
+    for link in range(count):
+        lines += ["  interface {", f"    linknumber: {link}"]
+        if link in priority:
+            lines.append(f"    knet_link_priority: {priority[link]}")
+        lines.append("  }")
+    lines += ["}", "", "nodelist {"]
     for node in cluster.nodes:
         lines += ["  node {", f"    name: {node.name}", f"    nodeid: {node.nodeid}"]
         if node.votes is not None:
             lines.append(f"    quorum_votes: {node.votes}")
-        lines += [f"    ring0_addr: {addresses[node.name]}", "  }"]
+        lines += [f"    ring{k}_addr: {addresses[node.name][k]}" for k in range(count)]
+        lines.append("  }")
     lines += ["}", "", "quorum {", "  provider: corosync_votequorum"]
     for key, value in cluster.quorum.to_dict().items():
         if key == "device":

@@ -28,23 +28,33 @@ import stat
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from pvequorum import cfgtool
 from pvequorum.errors import InputError, PrerequisiteError
 from pvequorum.lab.conffile import lab_corosync_conf
 from pvequorum.model import Cluster
 from pvequorum.pmxcfs import etc_pve_writable
-from pvequorum.scenario import Observation
+from pvequorum.scenario import MAX_LINKS, LinkSettings, LinkTable, Observation
 from pvequorum.status import QuorumStatus, parse_status
 
 ROOT_ENV = "PVEQUORUM_LAB_ROOT"
 SUBNET_BASE = "10.213"  # 10.213.<lab index>.<nodeid>/24, only inside lab namespaces
+# Network K (K > 0) of a lab: 10.<213 + K>.<lab index>.<nodeid>/24, also only inside them.
 MAX_INDEX = 249
 PVE_STANDIN = "/etc/pve"
 NETNS_DIR = Path("/var/run/netns")  # where `ip netns add` creates its names (iproute2)
 SETTLE_TIMEOUT_S = 60.0  # a loaded CI machine once needed more than 30 s for a three-way split
 DOWN_LOCK_WAIT_S = 60.0
+# The links extension's quiet wait (docs/scenario-format.md, "Waits"): no running node's view
+# changed for QUIET_S, at most QUIET_MAX_S; every tool gets TOOL_TIMEOUT_S.
+QUIET_S = 6.0
+QUIET_MAX_S = 60.0
+TOOL_TIMEOUT_S = 5.0
+OBSERVE_TRIES = 3
+NFT_TABLE = "pvqfaults"  # the switch's bridge table for link cuts and random loss
 # A lab name is a label (directory, lock file, messages): lower-case letters and digits only,
 # so nothing in it means anything to a shell, a path or `ip`; short enough for any of them.
 LAB_NAME = re.compile(r"[a-z][a-z0-9]{0,11}")
@@ -219,6 +229,9 @@ def _locked(name: str, wait: float = 0.0) -> Iterator[None]:
 
 @dataclass
 class NodeRuntime:
+    """One node's names.  `address`, `veth_out` and `veth_in` are network 0's;
+    `addresses[K]` and `ports[K]` (switch end, node end) are network K's."""
+
     name: str
     nodeid: int
     netns: str
@@ -227,6 +240,13 @@ class NodeRuntime:
     veth_in: str
     directory: str
     pid: int | None = None
+    addresses: list[str] = field(default_factory=list)
+    ports: list[list[str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.addresses:  # a state file from before the links extension
+            self.addresses = [self.address]
+            self.ports = [[self.veth_out, self.veth_in]]
 
 
 class Lab:
@@ -236,11 +256,30 @@ class Lab:
 
     engine_name = "lab"
 
-    def __init__(self, cluster: Cluster, name: str | None = None) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        name: str | None = None,
+        links: LinkSettings | None = None,
+        networks: int | None = None,
+    ) -> None:
+        """`links`: the scenario's links extension (None: one link, format/1 behaviour);
+        `networks`: how many separate networks to build (default: the configured links);
+        networks beyond the links are ready for a link corosync does not use yet."""
         if name is not None:
             check_lab_name(name)
+        count = 1 if links is None else links.count
+        if networks is None:
+            networks = count
+        if not isinstance(networks, int) or not count <= networks <= MAX_LINKS:
+            raise InputError(f"networks must be {count}..{MAX_LINKS}, got {networks!r}")
         check_prerequisites()
         self.cluster = cluster
+        self.link_settings = links
+        self.networks = networks
+        self.ports_down: set[tuple[str, int]] = set()
+        self.cuts: set[tuple[str, str, int]] = set()
+        self.loss: dict[tuple[str, int], int] = {}
         self._auto_name = name is None
         self.name = name or ""
         self.owner: int | None = _caller_uid()
@@ -259,14 +298,20 @@ class Lab:
         self.nodes: dict[str, NodeRuntime] = {}
         for node in self.cluster.nodes:
             short = f"pvq{index}n{node.nodeid}"
+            ports = [[f"{short}o"[:15], f"{short}i"[:15]]]
+            ports += [[f"{short}l{k}o"[:15], f"{short}l{k}i"[:15]] for k in range(1, self.networks)]
+            addresses = [f"{SUBNET_BASE}.{index}.{node.nodeid}"]
+            addresses += [f"10.{213 + k}.{index}.{node.nodeid}" for k in range(1, self.networks)]
             self.nodes[node.name] = NodeRuntime(
                 name=node.name,
                 nodeid=node.nodeid,
                 netns=f"pvq{index}-{node.name}",
-                address=f"{SUBNET_BASE}.{index}.{node.nodeid}",
-                veth_out=f"{short}o"[:15],
-                veth_in=f"{short}i"[:15],
+                address=addresses[0],
+                veth_out=ports[0][0],
+                veth_in=ports[0][1],
                 directory=str(self.dir / node.name),
+                addresses=addresses,
+                ports=ports,
             )
 
     # --- building and tearing down ----------------------------------------------------------
@@ -305,15 +350,17 @@ class Lab:
             self.dir.mkdir()
             self._save()
             _run(["ip", "-n", self.switch, "link", "set", "lo", "up"])
-            self._bridge(0)
+            for network in range(self.networks):
+                self._bridge(0, network)
             for node in self.nodes.values():
                 self._build_node(node, created)
         except BaseException:
             self._teardown(created)
             raise
 
-    def _bridge(self, number: int) -> str:
-        bridge = f"br{number}"
+    def _bridge(self, number: int, network: int = 0) -> str:
+        """The switch's bridge of partition group `number` on `network`."""
+        bridge = f"br{number}" if network == 0 else f"l{network}br{number}"
         exists = (
             _run(["ip", "-n", self.switch, "link", "show", bridge], check=False).returncode == 0
         )
@@ -327,34 +374,39 @@ class Lab:
         for sub in ("run", "varlib", "pve", "etc"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
         (directory / "pve").chmod(0o755)
-        addresses = {n.name: n.address for n in self.nodes.values()}
-        conf = lab_corosync_conf(self.cluster, addresses, str(directory / "corosync.log"))
+        addresses = {n.name: n.addresses for n in self.nodes.values()}
+        conf = lab_corosync_conf(
+            self.cluster, addresses, str(directory / "corosync.log"), self.link_settings
+        )
         (directory / "etc" / "corosync.conf").write_text(conf)
         (directory / "pve" / "corosync.conf").write_text(conf)  # what /etc/pve would hold
         if not claim_netns(node.netns):
             raise _IndexTaken  # a leftover, or a lab that raced us: not ours to delete
         created.append(node.netns)
         _run(["ip", "-n", node.netns, "link", "set", "lo", "up"])
-        _run(
-            [
-                "ip",
-                "link",
-                "add",
-                node.veth_out,
-                "netns",
-                self.switch,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                node.veth_in,
-                "netns",
-                node.netns,
-            ]
-        )
-        _run(["ip", "-n", self.switch, "link", "set", node.veth_out, "master", "br0", "up"])
-        _run(["ip", "-n", node.netns, "addr", "add", f"{node.address}/24", "dev", node.veth_in])
-        _run(["ip", "-n", node.netns, "link", "set", node.veth_in, "up"])
+        for network, (outer, inner) in enumerate(node.ports):
+            _run(
+                [
+                    "ip",
+                    "link",
+                    "add",
+                    outer,
+                    "netns",
+                    self.switch,
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    inner,
+                    "netns",
+                    node.netns,
+                ]
+            )
+            bridge = self._bridge(0, network)
+            _run(["ip", "-n", self.switch, "link", "set", outer, "master", bridge, "up"])
+            address = f"{node.addresses[network]}/24"
+            _run(["ip", "-n", node.netns, "addr", "add", address, "dev", inner])
+            _run(["ip", "-n", node.netns, "link", "set", inner, "up"])
 
     def down(self) -> None:
         """Stop this lab's daemons, delete its namespaces and its directory (under its lock).
@@ -410,6 +462,11 @@ class Lab:
             "cluster": {"stack": self.cluster.stack, **self.cluster.to_dict()},
             "groups": self.groups,
             "nodes": {n.name: n.__dict__ for n in self.nodes.values()},
+            "links": None if self.link_settings is None else _links_to_state(self.link_settings),
+            "networks": self.networks,
+            "ports_down": sorted([n, k] for n, k in self.ports_down),
+            "cuts": sorted([a, b, k] for a, b, k in self.cuts),
+            "loss": sorted([n, k, p] for (n, k), p in self.loss.items()),
         }
         tmp = self.dir / "state.json.tmp"
         tmp.write_text(json.dumps(state, indent=2))
@@ -455,6 +512,12 @@ class Lab:
         lab.switch = state.get("switch", f"{name}-sw")
         lab.groups = state["groups"]
         lab.nodes = {k: NodeRuntime(**v) for k, v in state["nodes"].items()}
+        links = state.get("links")
+        lab.link_settings = None if links is None else _links_from_state(links)
+        lab.networks = state.get("networks", 1)
+        lab.ports_down = {(n, k) for n, k in state.get("ports_down", [])}
+        lab.cuts = {(a, b, k) for a, b, k in state.get("cuts", [])}
+        lab.loss = {(n, k): p for n, k, p in state.get("loss", [])}
         return lab
 
     # --- faults -------------------------------------------------------------------------------
@@ -507,34 +570,148 @@ class Lab:
         self._save()
 
     def partition(self, groups: Sequence[Sequence[str]]) -> None:
+        """Every network splits the same way (a partition cuts all links between groups)."""
         placed = {n for g in groups for n in g}
         for name in placed:
             self._node(name)
         rest = [n for n in self.nodes if n not in placed]
-        full = [list(g) for g in groups] + ([rest] if rest else [])
-        for number, group in enumerate(full):
-            bridge = self._bridge(number)
-            for name in group:
-                _run(
-                    [
-                        "ip",
-                        "-n",
-                        self.switch,
-                        "link",
-                        "set",
-                        self.nodes[name].veth_out,
-                        "master",
-                        bridge,
-                    ]
-                )
-        self.groups = full
+        self.groups = [list(g) for g in groups] + ([rest] if rest else [])
+        self._wire()
         self._save()
 
     def heal(self) -> None:
-        for node in self.nodes.values():
-            _run(["ip", "-n", self.switch, "link", "set", node.veth_out, "master", "br0"])
+        """One bridge per network again; ports that are link-down stay detached."""
         self.groups = None
+        self._wire()
         self._save()
+
+    def _group_of(self, name: str) -> int:
+        groups = self.groups or [list(self.nodes)]
+        return next(i for i, group in enumerate(groups) if name in group)
+
+    def _wire(self) -> None:
+        """Every switch port on its group's bridge, or detached while it is link-down."""
+        for node in self.nodes.values():
+            for network in range(self.networks):
+                self._attach(node, network)
+
+    def _attach(self, node: NodeRuntime, network: int) -> None:
+        outer = node.ports[network][0]
+        if (node.name, network) in self.ports_down:
+            _run(["ip", "-n", self.switch, "link", "set", outer, "nomaster"])
+            return
+        bridge = self._bridge(self._group_of(node.name), network)
+        _run(["ip", "-n", self.switch, "link", "set", outer, "master", bridge])
+
+    # --- the links extension (docs/scenario-format.md, "Extension: links", New steps) -----
+    def _link(self, link: int) -> int:
+        if not isinstance(link, int) or not 0 <= link < self.networks:
+            raise InputError(f"link {link!r} is not one of the lab's links 0..{self.networks - 1}")
+        return link
+
+    def link_down(self, name: str, link: int) -> None:
+        """A dead switch port: N keeps carrier and address, its frames on `link` vanish."""
+        node, link = self._node(name), self._link(link)
+        self.ports_down.add((name, link))
+        self._attach(node, link)
+        self._save()
+
+    def link_up(self, name: str, link: int) -> None:
+        node, link = self._node(name), self._link(link)
+        self.ports_down.discard((name, link))
+        self._attach(node, link)
+        self._save()
+
+    def link_cut(self, a: str, b: str, link: int) -> None:
+        """Only the frames between `a` and `b` on `link` are dropped, at the switch."""
+        self._node(a), self._node(b)
+        if a == b:
+            raise InputError(f"a link cut needs two different nodes, got {a!r} twice")
+        first, second = sorted((a, b))
+        self.cuts.add((first, second, self._link(link)))
+        self._apply_rules()
+        self._save()
+
+    def link_uncut(self, a: str, b: str, link: int) -> None:
+        self._node(a), self._node(b)
+        first, second = sorted((a, b))
+        self.cuts.discard((first, second, self._link(link)))
+        self._apply_rules()
+        self._save()
+
+    def netem(self, name: str, link: int, loss: int | None) -> None:
+        """`loss` % random loss of every frame `name` sends into the switch on `link`
+        (None clears it).  The lab kernel may have no sch_netem; an nftables bridge rule
+        (`numgen random mod 100 < P drop`) is the same silent egress loss."""
+        self._node(name)
+        link = self._link(link)
+        if loss is None:
+            self.loss.pop((name, link), None)
+        elif not isinstance(loss, int) or not 0 <= loss <= 100:
+            raise InputError(f"loss must be a percentage 0..100, got {loss!r}")
+        else:
+            self.loss[(name, link)] = loss
+        self._apply_rules()
+        self._save()
+
+    def _apply_rules(self) -> None:
+        """Replace the switch's fault table at once (nft applies a file atomically).
+
+        Only interface names this lab made and integers go into the rules."""
+        if shutil.which("nft") is None:
+            raise PrerequisiteError(
+                "link cuts and random loss need `nft` (Debian package nftables)"
+            )
+        rules = []
+        for a, b, link in sorted(self.cuts):
+            port_a, port_b = self.nodes[a].ports[link][0], self.nodes[b].ports[link][0]
+            rules.append(f'iifname "{port_a}" oifname "{port_b}" drop')
+            rules.append(f'iifname "{port_b}" oifname "{port_a}" drop')
+        for (name, link), percent in sorted(self.loss.items()):
+            port = self.nodes[name].ports[link][0]
+            if percent >= 100:  # numgen's range is 0..99: all of it is a plain drop
+                rules.append(f'iifname "{port}" drop')
+            elif percent > 0:
+                rules.append(f'iifname "{port}" numgen random mod 100 < {int(percent)} drop')
+        script = "\n".join(
+            [
+                f"table bridge {NFT_TABLE}",
+                f"delete table bridge {NFT_TABLE}",
+                f"table bridge {NFT_TABLE} {{",
+                "  chain faults {",
+                "    type filter hook forward priority 0; policy accept;",
+                *(f"    {rule}" for rule in rules),
+                "  }",
+                "}",
+                "",
+            ]
+        )
+        done = subprocess.run(
+            ["ip", "netns", "exec", self.switch, "nft", "-f", "-"],
+            input=script,
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        if done.returncode != 0:
+            raise PrerequisiteError(f"nft failed in the lab switch: {done.stderr.strip()}")
+
+    def link_fault_active(self) -> bool:
+        """Whether any link-down, cut or loss is in place on a link corosync uses."""
+        used = self.link_count
+        return (
+            any(k < used for _, k in self.ports_down)
+            or any(k < used for _, _, k in self.cuts)
+            or any(k < used and p > 0 for (_, k), p in self.loss.items())
+        )
+
+    @property
+    def link_count(self) -> int:
+        return 1 if self.link_settings is None else self.link_settings.count
+
+    def address(self, name: str, link: int) -> str:
+        """The node's address on network `link` (10.213.I.N on 0, 10.(213+K).I.N on K)."""
+        return self._node(name).addresses[self._link(link)]
 
     # --- inside a node ------------------------------------------------------------------------
     def exec(
@@ -567,12 +744,25 @@ class Lab:
         )
 
     def _quorumtool(self, node: NodeRuntime, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["ip", "netns", "exec", node.netns, "corosync-quorumtool", *args],
-            capture_output=True,
-            text=True,
-            timeout=15,
-        )
+        return self._tool(node, "corosync-quorumtool", *args)
+
+    def _tool(self, node: NodeRuntime, *argv: str) -> subprocess.CompletedProcess[str]:
+        """A corosync tool inside the node, at most TOOL_TIMEOUT_S (exit 124 after that).
+
+        corosync blocks every IPC service but votequorum's while a sync is in progress, and
+        with non-transitive connectivity a sync may never end (docs/scenario-format.md,
+        "Nodes whose tools hang"): the tools then wait forever."""
+        command = ["ip", "netns", "exec", node.netns, *argv]
+        try:
+            return subprocess.run(command, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)
+        except subprocess.TimeoutExpired as exc:
+            partial = exc.stdout.decode("utf-8", "replace") if exc.stdout else ""
+            return subprocess.CompletedProcess(command, 124, partial, "timed out")
+
+    def cfgtool(self, name: str, *args: str) -> str | None:
+        """The node's `corosync-cfgtool -s` (or other `args`) text; None if it did not answer."""
+        result = self._tool(self._node(name), "corosync-cfgtool", *(args or ("-s",)))
+        return result.stdout if result.returncode == 0 else None
 
     def _quorate(self, node: NodeRuntime) -> bool:
         if not _ours(node.pid, node.netns):
@@ -586,27 +776,6 @@ class Lab:
         if result.returncode not in (0, 2) or "Quorum information" not in result.stdout:
             return None
         return parse_status(result.stdout, f"{name}: corosync-quorumtool -s")
-
-    # --- the links extension (docs/scenario-format.md): not in the lab yet -------------------
-    def _no_link_steps(self, kind: str) -> None:
-        raise PrerequisiteError(
-            f"the lab does not run link steps yet ({kind}); run the scenario on the simulator"
-        )
-
-    def link_down(self, name: str, link: int) -> None:
-        self._no_link_steps("link-down")
-
-    def link_up(self, name: str, link: int) -> None:
-        self._no_link_steps("link-up")
-
-    def link_cut(self, a: str, b: str, link: int) -> None:
-        self._no_link_steps("link-cut")
-
-    def link_uncut(self, a: str, b: str, link: int) -> None:
-        self._no_link_steps("link-uncut")
-
-    def netem(self, name: str, link: int, loss: int | None) -> None:
-        self._no_link_steps("netem")
 
     def expected(self, name: str, votes: int) -> bool:
         """`corosync-quorumtool -e N`, what `pvecm expected N` runs (reference 2.3).
@@ -622,6 +791,8 @@ class Lab:
             if status is not None and status.expected_votes == votes:
                 break
             time.sleep(0.1)
+        if self.link_settings is not None:
+            self.wait_quiet()
         return accepted
 
     def wait(self, ms: int) -> None:
@@ -629,8 +800,44 @@ class Lab:
         time.sleep(ms / 1000)
 
     def settle(self) -> None:
-        """After a membership step: until every connected group agrees on its members."""
-        self.wait_settled()
+        """After a membership or link step: until every connected group agrees on its
+        members (only while no link fault is active: then who sees whom is corosync's to
+        find out), and with the links extension until every view is quiet."""
+        if not self.link_fault_active():
+            self.wait_settled()
+        if self.link_settings is not None:
+            self.wait_quiet()
+
+    def _view(self, node: NodeRuntime) -> tuple[str, str]:
+        """What the quiet wait compares: `corosync-quorumtool -s` without its Date line (so
+        every field and the Ring ID) and the `corosync-cfgtool -s` table."""
+        quorum = self._quorumtool(node, "-s")
+        links = self._tool(node, "corosync-cfgtool", "-s")
+        fields = "\n".join(
+            line for line in quorum.stdout.splitlines() if not line.startswith("Date:")
+        )
+        return f"{quorum.returncode}\n{fields}", f"{links.returncode}\n{links.stdout}"
+
+    def wait_quiet(self, quiet: float = QUIET_S, limit: float = QUIET_MAX_S) -> bool:
+        """Until no running node's view has changed for `quiet` seconds, at most `limit`
+        (docs/scenario-format.md, "Waits"); False when it was not quiet by then."""
+        start = time.monotonic()
+        last_change = start
+        seen: dict[str, tuple[str, str]] = {}
+        while True:
+            views = {
+                node.name: self._view(node)
+                for node in self.nodes.values()
+                if _ours(node.pid, node.netns)
+            }
+            now = time.monotonic()
+            if views != seen:
+                seen, last_change = views, now
+            elif now - last_change >= quiet:
+                return True
+            if now - start >= limit:
+                return False
+            time.sleep(0.25)
 
     def corosync_conf_text(self, name: str) -> str:
         """The corosync.conf the node's daemon runs with (/etc/corosync/corosync.conf)."""
@@ -701,8 +908,61 @@ class Lab:
             time.sleep(0.2)
 
     def observe(self) -> Observation:
-        """Every running node's `corosync-quorumtool -s`, once the membership has settled."""
-        return Observation.read(self.cluster, self.wait_settled())
+        """Every running node's `corosync-quorumtool -s`, once the membership has settled;
+        with the links extension also its `corosync-cfgtool -s` table.  While a link fault
+        is active the membership is what corosync makes of it, so it is read as it is."""
+        if self.link_fault_active():
+            readings = {name: self._answer(name) for name in self.running()}
+        else:
+            readings = self.wait_settled()
+        links = None
+        if self.link_settings is not None:
+            links = {name: self.link_table(name) for name in readings}
+        return Observation.read(self.cluster, readings, links=links)
+
+    def _answer(self, name: str) -> QuorumStatus:
+        """`corosync-quorumtool -s`, tried OBSERVE_TRIES times before the lab gives up."""
+        for _ in range(OBSERVE_TRIES):
+            status = self.status(name)
+            if status is not None:
+                return status
+        raise PrerequisiteError(
+            f"{name}: corosync-quorumtool -s did not answer in {OBSERVE_TRIES} tries "
+            f"of {TOOL_TIMEOUT_S:.0f} s"
+        )
+
+    def link_table(self, name: str) -> LinkTable:
+        """The node's `corosync-cfgtool -s` as the observation's `links`: per nodelist node
+        (node id order) its (link, status) rows (docs/scenario-format.md, Observations)."""
+        for _ in range(OBSERVE_TRIES):
+            text = self.cfgtool(name)
+            if text is not None:
+                status = cfgtool.parse_status(text, f"{name}: corosync-cfgtool -s")
+                return tuple(
+                    (node.name, status.states_of(node.nodeid))
+                    for node in sorted(self.cluster.nodes, key=lambda n: n.nodeid)
+                )
+        raise PrerequisiteError(
+            f"{name}: corosync-cfgtool -s did not answer in {OBSERVE_TRIES} tries "
+            f"of {TOOL_TIMEOUT_S:.0f} s"
+        )
+
+
+def _links_to_state(links: LinkSettings) -> dict[str, object]:
+    return {
+        "links": links.links,
+        "link_mode": links.link_mode,
+        "link_priority": None if links.link_priority is None else list(links.link_priority),
+    }
+
+
+def _links_from_state(state: dict[str, Any]) -> LinkSettings:
+    priority = state.get("link_priority")
+    return LinkSettings(
+        links=state.get("links"),
+        link_mode=state.get("link_mode"),
+        link_priority=None if priority is None else tuple((int(k), int(v)) for k, v in priority),
+    )
 
 
 def _ours(pid: int | None, netns: str) -> bool:

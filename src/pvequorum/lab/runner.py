@@ -20,7 +20,7 @@ def run_on_lab(scenario: Scenario) -> dict[str, Any]:
     """The observations document of a scenario run on real corosync (`engine: lab`)."""
     if scenario.stack != "corosync":
         raise InputError("the lab runs corosync (PVE 4+); cman scenarios run on the simulator only")
-    with Lab(scenario.cluster) as lab:
+    with Lab(scenario.cluster, links=scenario.link_settings) as lab:
         return engine.run_scenario(scenario, lab)
 
 
