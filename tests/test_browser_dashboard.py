@@ -239,3 +239,46 @@ def test_the_stage_plays_each_change_to_the_simulators_state(
         (ARTIFACTS / "stage-timing.json").write_text(json.dumps({"click_to_frame_ms": timings}))
         page.close()  # type: ignore[attr-defined]
     assert len(timings) == 3 and all(t > 0 for t in timings), timings
+
+
+def _links_down(page: object) -> list[tuple[str, str, str]]:
+    return sorted(
+        tuple(x)
+        for x in page.evaluate(  # type: ignore[attr-defined]
+            "() => [...document.querySelectorAll('.pvq-stage .pvq-link[data-state=\"down\"]')]"
+            ".map(g => [g.dataset.a, g.dataset.b, g.dataset.link])"
+        )
+    )
+
+
+def test_the_links_preset_draws_each_link_and_a_cut_one(dashboard: tuple[object, object]) -> None:
+    page = _open(dashboard, 1920, 1080, 1.0)
+    watched = watch(page)
+    try:
+        page.locator(".pvq-mode button[data-value='Sandbox']").click()  # type: ignore[attr-defined]
+        preset = outage.PRESETS["three-node-two-links"].label
+        page.locator(".pvq-preset select").select_option(label=preset)  # type: ignore[attr-defined]
+        # one curve per pair of nodes and per link: 3 pairs x 2 links
+        page.wait_for_function(  # type: ignore[attr-defined]
+            "() => document.querySelectorAll('.pvq-stage .pvq-link').length === 6",
+            timeout=TIMEOUT_MS,
+        )
+        _wait_end(page)
+        assert _links_down(page) == []
+        carrying = page.locator(".pvq-stage .pvq-link[data-carries='true']")  # type: ignore[attr-defined]
+        assert carrying.count() == 3  # link 0 for every pair, the lowest number wins
+        _click_and_time(page, ".pvq-link-down")  # pve1, link 0: waits for the new scene
+        _wait_end(page)
+        assert _links_down(page) == [("pve1", "pve2", "0"), ("pve1", "pve3", "0")]
+        assert set(_shown_states(page).values()) == {"quorate"}
+        assert "disconnected" in page.locator(".pvq-links-lines").text_content()  # type: ignore[attr-defined]
+        screenshot(page, "stage-links-one-down")
+        page.locator(".pvq-link-number select").select_option(label="1")  # type: ignore[attr-defined]
+        _click_and_time(page, ".pvq-link-down")
+        _wait_end(page)
+        assert len(_links_down(page)) == 4
+        assert _shown_states(page) == {"pve1": "blocked", "pve2": "quorate", "pve3": "quorate"}
+        screenshot(page, "stage-links-both-down")
+        _assert_clean(watched)
+    finally:
+        page.close()  # type: ignore[attr-defined]

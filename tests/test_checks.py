@@ -67,6 +67,33 @@ CASES: list[tuple[str, Check, Any, list[Any], str]] = [
     ("status_quorum", checks.check_status_quorum, 2, [1, 3], "2"),
     ("status_more_failures", checks.check_status_more_failures, 0, [1], "0"),
     ("two_node_flag", checks.check_two_node_flag, "2Node", ["Quorate", "two_node"], "2Node"),
+    (
+        "link0_after_link_down",
+        checks.check_link_state_after_link_down,
+        "disconnected",
+        ["connected", "localhost"],
+        "disconnected",
+    ),
+    (
+        "link1_after_link_down",
+        lambda a: checks.check_link_state_after_link_down(a, link=1),
+        "connected",
+        ["disconnected", "localhost"],
+        "connected",
+    ),
+    ("nodes_after_link_down", checks.check_nodes_after_link_down, 3, [1, 2, 4], "3"),
+    ("nodes_after_both_down", checks.check_nodes_after_both_links_down, 1, [0, 2, 3], "1"),
+    ("quorate_after_both_down", checks.check_quorate_after_both_links_down, False, [True], "False"),
+    ("carrying_link", checks.check_carrying_link, 1, [0, 2], "1"),
+    ("carrying_after_failure", checks.check_carrying_link_after_failure, 0, [1, 2], "0"),
+    (
+        "unreachable_pair",
+        checks.check_unreachable_pair,
+        ["pve1", "pve3"],
+        [["pve1", "pve2"], ["pve2", "pve3"], ["pve1"], "pve1 pve2 pve3"],
+        "pve1 and pve3",
+    ),
+    ("simulator_decides", checks.check_simulator_decides, False, [True], "False"),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -445,6 +472,32 @@ PREDICTIONS: list[tuple[str, Check, Any, Any, Any, str]] = [
         ("2Node", "Quorate", "WaitForAll"),
         "'Quorate', but the run shows the Flags line 2Node Quorate WaitForAll: Quorate is on",
     ),
+    (
+        "link_state",
+        checks.check_link_state_after_link_down,
+        "disconnected",
+        "connected",
+        "disconnected",
+        "'connected', but the run shows 'disconnected'",
+    ),
+    (
+        "nodes_link_down",
+        checks.check_nodes_after_link_down,
+        3,
+        2,
+        3,
+        "2 nodes, but the run shows 3",
+    ),
+    (
+        "nodes_both_down",
+        checks.check_nodes_after_both_links_down,
+        1,
+        2,
+        1,
+        "2 nodes, but the run shows 1 node",
+    ),
+    ("quorate_both_down", checks.check_quorate_after_both_links_down, False, True, False, "True, "),
+    ("decides", checks.check_simulator_decides, False, True, False, "True, but the run shows"),
 ]
 
 

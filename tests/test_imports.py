@@ -12,6 +12,7 @@ CORE = (
     "pvequorum.analysis",
     "pvequorum.timing",
     "pvequorum.motion",
+    "pvequorum.linkview",
 )
 
 

@@ -142,3 +142,96 @@ def test_a_cman_cluster_is_told_with_corosync_1_and_without_the_pve4_ha_stack():
     token = next(f for f in frames if f.title == "token lost")
     assert token.t_ms == timing.effective_token_ms(cman) and "token timed out" not in token.text
     assert not any(f.only_with_ha for f in frames)
+
+
+def test_a_lost_link_is_seen_after_knet_ping_timeout_and_the_last_one_costs_the_membership():
+    preset = PRESETS["three-node-two-links"]
+    state = outage.new_outage(preset.cluster, links=preset.links)
+    down0 = Step("link-down", ("pve1",), link=0)
+    frames = motion.transition(
+        outage.snapshot(state), down0, outage.snapshot(outage.act(state, down0))
+    )
+    ping = timing.knet_ping_timeout_ms(preset.cluster)
+    assert [(f.t_ms, f.title) for f in frames] == [
+        (0, "pve1 loses link 0"),
+        (ping, "knet: link 0 between pve1 and pve2, pve3 is down"),
+    ]
+    # knet has not noticed yet: cfgtool still says connected
+    assert all(p.state == "connected" for p in frames[0].links)
+    assert "over link 1: no token is lost" in frames[1].text
+    state = outage.act(state, down0)
+    down1 = Step("link-down", ("pve1",), link=1)
+    frames = motion.transition(
+        outage.snapshot(state), down1, outage.snapshot(outage.act(state, down1))
+    )
+    titles = [f.title for f in frames]
+    assert titles[:6] == [
+        "pve1 loses link 1",
+        "knet: link 1 between pve1 and pve2, pve3 is down",
+        "token lost",
+        "consensus",
+        "the membership is formed again, without pve1",
+        "quorum recalculated",
+    ]
+    assert frames[1].network == (("pve1",), ("pve2", "pve3"))
+    payload = motion.payload(preset.cluster, frames, 1)
+    json.dumps(payload)
+    assert payload["link_count"] == 2
+    assert len(payload["frames"][0]["links"]) == 6
+    assert payload["frames"][-1]["links"][0] == {
+        "a": "pve1",
+        "b": "pve2",
+        "link": 0,
+        "state": "down",
+        "carries": False,
+    }
+    assert (
+        motion.payload(TWO, motion.transition(None, None, outage.snapshot(Outage(TWO))), 1)[
+            "link_count"
+        ]
+        == 0
+    )
+
+
+LINK_PRESET = PRESETS["three-node-two-links"]
+LINK_ACTIONS = st.lists(
+    st.one_of(
+        st.builds(
+            lambda kind, n, k: Step(kind, (n,), link=k),
+            st.sampled_from(("link-down", "link-up")),
+            st.sampled_from(LINK_PRESET.cluster.names),
+            st.integers(0, 1),
+        ),
+        st.builds(lambda n: Step("crash", (n,)), st.sampled_from(LINK_PRESET.cluster.names)),
+        st.builds(lambda n: Step("start", (n,)), st.sampled_from(LINK_PRESET.cluster.names)),
+        st.just(Step("partition", groups=(("pve1",), ("pve2", "pve3")))),
+        st.just(Step("heal")),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(LINK_ACTIONS)
+def test_every_link_change_ends_on_the_simulators_links_in_time_order(actions):
+    """With knet links too: the last frame is the settled state, nodes and links alike, and
+    a state the simulator cannot decide is refused before it reaches the history."""
+    state: Outage = outage.new_outage(LINK_PRESET.cluster, links=LINK_PRESET.links)
+    for step in actions:
+        before = outage.snapshot(state)
+        try:
+            state = outage.act(state, step)
+        except InputError:
+            assert outage.snapshot(state) == before  # refused: nothing changed
+            continue
+        after = outage.snapshot(state)
+        frames = motion.transition(before, step, after)
+        settled = [f for f in frames if not f.only_with_ha][-1]
+        assert settled.nodes == motion.node_frames(after), step
+        assert settled.links == after.links and settled.network == after.network, step
+        times = [f.t_ms for f in frames]
+        assert times == sorted(times), step
+        for frame in frames:
+            for section in frame.reference.split(", "):
+                reference.resolve(section)

@@ -175,3 +175,54 @@ def test_the_plan_on_screen_explains_a_cold_start_that_still_waits() -> None:
     plan = outage.situation_plan(snap)
     assert plan is not None and "waiting for all nodes" in plan.summary
     assert plan.expected_steps == (("pve1", 1),)
+
+
+# --- knet links (the links preset, reference 12.4) -------------------------------------------
+
+LINKS = outage.PRESETS["three-node-two-links"]
+
+
+def link(kind: str, node: str, number: int) -> Step:
+    return Step(kind, (node,), link=number)
+
+
+def test_one_link_lost_changes_nothing_the_last_one_isolates_the_node():
+    state = outage.new_outage(LINKS.cluster, links=LINKS.links)
+    state = outage.act(state, link("link-down", "pve1", 0))
+    snap = outage.snapshot(state)
+    assert snap.blocked == () and snap.partitions == (("pve1", "pve2", "pve3"),)
+    assert {(p.a, p.b, p.link): p.state for p in snap.links if p.state == "down"}.keys() == {
+        ("pve1", "pve2", 0),
+        ("pve1", "pve3", 0),
+    }
+    assert "nodeid:          2:\tdisconnected" in snap.node("pve1").cfgtool_text
+    assert snap.links_table().splitlines()[1].split() == [
+        "pve1",
+        "0",
+        "localhost",
+        "disconnected",
+        "disconnected",
+    ]
+    state = outage.act(state, link("link-down", "pve1", 1))
+    snap = outage.snapshot(state)
+    assert snap.blocked == ("pve1",) and snap.network == (("pve1",), ("pve2", "pve3"))
+    assert outage.history_lines(state) == ("1. link 0 of pve1 down", "2. link 1 of pve1 down")
+    back = outage.snapshot(outage.act(state, link("link-up", "pve1", 0)))
+    assert back.blocked == () and back.network == (("pve1", "pve2", "pve3"),)
+
+
+def test_link_actions_that_the_simulator_cannot_decide_are_refused_and_explained():
+    state = outage.act(
+        outage.new_outage(LINKS.cluster, links=LINKS.links), link("link-down", "pve1", 0)
+    )
+    with pytest.raises(InputError, match=r"cannot tell .* not transitive.*reference 12\.4"):
+        outage.act(state, link("link-down", "pve3", 1))
+    with pytest.raises(InputError, match=r"links 0\.\.1"):
+        outage.act(state, link("link-down", "pve3", 2))
+    with pytest.raises(InputError, match="without knet links"):
+        outage.act(outage.new_outage(TWO), link("link-down", "pve1", 0))
+
+
+def test_a_cluster_without_links_draws_no_links():
+    snap = outage.snapshot(outage.new_outage(TWO))
+    assert snap.links == () and snap.links_table() == "" and snap.node("pve1").cfgtool_text is None

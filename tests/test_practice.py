@@ -119,3 +119,47 @@ def test_real_backend_reads_pvecm_status_like_lab_07() -> None:
         assert checks.check_status_expected_votes(status.expected_votes).right
         assert checks.check_status_quorum(status.quorum).right
         assert status.nodes == 2 and status.node_id == 1
+
+
+def run_lab_08(practice: practice_module.Practice) -> list[str]:
+    """Lab 08's predict-then-run steps on any backend; returns the check verdicts."""
+    verdicts = []
+    practice.link_down("pve1", 0)
+    table = dict(practice.link_table("pve1"))
+    for link in (0, 1):
+        seen = dict(table["pve2"])[link]
+        verdicts.append(checks.check_link_state_after_link_down(seen, link, observed=seen).status)
+    assert "disconnected" in practice.cfgtool_text("pve1")
+    status = parse_status(practice.status_text("pve1"))
+    verdicts.append(checks.check_nodes_after_link_down(status.nodes, observed=status.nodes).status)
+    practice.link_down("pve1", 1)
+    status = parse_status(practice.status_text("pve1"))
+    verdicts.append(
+        checks.check_nodes_after_both_links_down(status.nodes, observed=status.nodes).status
+    )
+    verdicts.append(
+        checks.check_quorate_after_both_links_down(status.quorate, observed=status.quorate).status
+    )
+    assert practice.summary_lines()[1:] == (
+        "pve2: quorate, 2 of 3 expected votes, quorum 2; /etc/pve writable",
+        "pve3: quorate, 2 of 3 expected votes, quorum 2; /etc/pve writable",
+    )
+    practice.link_up("pve1", 0)
+    assert parse_status(practice.status_text("pve1")).quorate
+    return verdicts
+
+
+def test_simulator_backend_runs_lab_08_with_two_links() -> None:
+    preset = PRESETS["three-node-two-links"]
+    with practice_cluster(preset.cluster, "simulator", links=preset.links) as practice:
+        assert run_lab_08(practice) == ["right"] * 5
+        with pytest.raises(InputError, match=r"links 0\.\.1"):
+            practice.link_down("pve1", 2)
+
+
+@pytest.mark.lab
+def test_real_backend_runs_lab_08_with_two_links() -> None:
+    require_lab()
+    preset = PRESETS["three-node-two-links"]
+    with practice_cluster(preset.cluster, "real", links=preset.links) as practice:
+        assert run_lab_08(practice) == ["right"] * 5

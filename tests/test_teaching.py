@@ -79,8 +79,8 @@ def test_every_notebook_and_lab_has_a_source():
         if p.name != "dashboard.ipynb"
     }
     assert committed <= notebooks
-    assert sum(t.variant == "notebook" for t in TARGETS) >= 7
-    assert sum(t.variant == "solution" for t in TARGETS) >= 6
+    assert sum(t.variant == "notebook" for t in TARGETS) >= 8
+    assert sum(t.variant == "solution" for t in TARGETS) >= 8
 
 
 @pytest.mark.parametrize(

@@ -178,3 +178,26 @@ def test_every_action_is_animated_and_ends_on_the_simulators_state(app):
     assert len(app.stage.scene["frames"]) == 1 and app.stage.scene["scene"] == scene + 1
     app.redo()
     assert app.stage.scene["frames"][0]["title"] == "pve2 crashes"
+
+
+def test_the_links_preset_cuts_and_restores_a_nodes_link(app):
+    assert app.links_row.layout.display == "none"  # two-node: one link, no link buttons
+    app.load_preset("three-node-two-links")
+    assert app.links_row.layout.display is None and app.link_number.options == (0, 1)
+    assert len(app.stage.scene["frames"][0]["links"]) == 6
+    app.link_down("pve1", 0)
+    assert "pve1: quorate, 3 of 3 expected votes" in app.summary.value
+    assert (
+        "corosync-cfgtool -s" in app.links_table.value and "disconnected" in app.links_table.value
+    )
+    assert "pvq-cfgtool-pve1" in app.status.children[0].value
+    app.link_down("pve3", 1)  # pve1 and pve3 share no working link: not transitive
+    assert "cannot tell" in app.error.value and len(app.state.history) == 1
+    app.link_down("pve1", 1)
+    assert "pve1: NOT quorate, 1 of 3 expected votes" in app.summary.value
+    states = {(lk["a"], lk["link"]): lk["state"] for lk in app.stage.scene["frames"][-1]["links"]}
+    assert states[("pve1", 0)] == states[("pve1", 1)] == "down"
+    app.link_up("pve1", 1)
+    assert "pve1: quorate" in app.summary.value
+    app.load_preset("two-node")
+    assert app.links_table.value == "" and app.links_row.layout.display == "none"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pvequorum import timing
+from pvequorum.linkview import PairLink
 from pvequorum.model import Cluster
 from pvequorum.outage import Snapshot, describe
 from pvequorum.pmxcfs import etc_pve_writable
@@ -58,6 +59,7 @@ class Frame:
     split_brain: bool = False
     only_with_ha: bool = False  # an HA consequence: only on nodes that run HA services
     t_max_ms: int | None = None  # the latest time, when it depends on the LRM's phase
+    links: tuple[PairLink, ...] = ()  # with knet links: every pair's links, as knet sees them
 
     @property
     def latest_ms(self) -> int:
@@ -89,7 +91,16 @@ def node_frames(snap: Snapshot) -> tuple[NodeFrame, ...]:
 
 
 def settled_frame(snap: Snapshot, title: str, text: str, reference: str, t_ms: int = 0) -> Frame:
-    return Frame(t_ms, title, text, reference, node_frames(snap), snap.network, snap.split_brain)
+    return Frame(
+        t_ms,
+        title,
+        text,
+        reference,
+        node_frames(snap),
+        snap.network,
+        snap.split_brain,
+        links=snap.links,
+    )
 
 
 def transition(before: Snapshot | None, step: Step | None, after: Snapshot) -> tuple[Frame, ...]:
@@ -155,8 +166,14 @@ def _partition(before: Snapshot, step: Step, after: Snapshot) -> tuple[Frame, ..
             "still counts the votes of the nodes it can no longer reach.",
             reference="9",
         ),
-        *_token_lost(cut, before.cluster, detection),
-        *_settle(cut, after, detection.approx_ms, "each side forms its own membership"),
+        # knet sees the links across the cut down (half a token) before the token is lost
+        *_token_lost(replace(cut, links=after.links), before.cluster, detection),
+        *_settle(
+            replace(cut, links=after.links),
+            after,
+            detection.approx_ms,
+            "each side forms its own membership",
+        ),
     ]
     return tuple(frames) + _ha_consequences(before, after, detection.approx_ms)
 
@@ -174,6 +191,7 @@ def _heal(before: Snapshot, step: Step, after: Snapshot) -> tuple[Frame, ...]:
         replace(
             joined,
             t_ms=up_ms,
+            links=after.links,
             title="the links are up",
             text=f"knet counts {timing.KNET_PONG_COUNT} answers to its pings before it "
             f"declares a link up: about {_seconds(up_ms)} here (measured on real corosync: "
@@ -182,7 +200,10 @@ def _heal(before: Snapshot, step: Step, after: Snapshot) -> tuple[Frame, ...]:
         ),
     ]
     return tuple(frames) + _settle(
-        joined, after, up_ms + timing.join_ms(before.cluster), "the sides merge into one membership"
+        replace(joined, links=after.links),
+        after,
+        up_ms + timing.join_ms(before.cluster),
+        "the sides merge into one membership",
     )
 
 
@@ -219,6 +240,73 @@ def _expected(before: Snapshot, step: Step, after: Snapshot) -> tuple[Frame, ...
     return (settled_frame(after, said, text, "2.2, 2.3, 1.13"),)
 
 
+def _link_change(before: Snapshot, step: Step, after: Snapshot) -> tuple[Frame, ...]:
+    """A node's port on one link goes dark or comes back.  The frames draw the links as knet
+    sees them (what `corosync-cfgtool -s` prints): a dead link only once its pings have gone
+    unanswered, a link that is back only after knet_pong_count answers (reference 9, 12.4).
+    Totem needs one working link per pair: the membership changes only when the last one
+    goes or the first one comes back."""
+    name, link = step.nodes[0], step.link
+    down = step.kind == "link-down"
+    verb = "down" if down else "up"
+    if name not in before.views:
+        text = f"{name} is not running: its port on link {link} is {verb}, quorum is unchanged."
+        return (settled_frame(after, describe(step), text, "12.4"),)
+    start = _with_states(before, {}, before.network)
+    peers = _names(
+        {p.b if p.a == name else p.a for p in after.links if p.link == link and name in (p.a, p.b)}
+    )
+    rejoin = tuple(before.partitions) != tuple(after.partitions)
+    if down:
+        seen_ms = timing.knet_ping_timeout_ms(before.cluster) or 0
+        first = replace(
+            start,
+            title=f"{name} loses link {link}",
+            text=f"The port of {name} on link {link} goes dark. knet notices only when its "
+            f"pings go unanswered for knet_ping_timeout ({seen_ms} ms here): until then "
+            "corosync-cfgtool -s still says connected.",
+            reference="9, 12.4",
+        )
+        spare = sorted({p.link for p in after.links if p.carries and name in (p.a, p.b)})
+        if rejoin:
+            then = f"No link is left between {name} and {peers}: the token cannot pass."
+        else:
+            over = " and ".join(f"link {k}" for k in spare) or "another link"
+            then = f"Totem carries on over {over}: no token is lost, the membership stays."
+    else:
+        seen_ms = _link_up_ms(before.cluster)
+        first = replace(
+            start,
+            title=f"link {link} of {name} is back",
+            text=f"knet counts {timing.KNET_PONG_COUNT} answers to its pings before it "
+            f"declares the link up: about {_seconds(seen_ms)} here (measured on real "
+            "corosync: 0.7 to 2.0 s).",
+            reference="9, 12.4",
+        )
+        then = (
+            f"{name} reaches its peers again and sends join messages."
+            if rejoin
+            else "The membership does not change: totem already had a working link."
+        )
+    title = f"knet: link {link} between {name} and {peers} is {verb}"
+    if not rejoin:
+        return first, settled_frame(after, title, then, "12.4", seen_ms)
+    seen = replace(
+        first, t_ms=seen_ms, links=after.links, network=after.network, title=title, text=then
+    )
+    frames = [first, seen]
+    if down:
+        detection = timing.failure_detection(before.cluster)
+        frames += _token_lost(seen, before.cluster, detection)
+        settle_ms = detection.approx_ms
+        membership = f"the membership is formed again, without {name}"
+    else:
+        settle_ms = seen_ms + timing.join_ms(before.cluster)
+        membership = f"{name} rejoins the membership"
+    frames += _settle(seen, after, settle_ms, membership)
+    return tuple(frames) + _ha_consequences(before, after, settle_ms)
+
+
 _TELLERS = {
     "crash": _gone,
     "stop": _gone,
@@ -226,6 +314,8 @@ _TELLERS = {
     "heal": _heal,
     "start": _start,
     "expected": _expected,
+    "link-down": _link_change,
+    "link-up": _link_change,
 }
 
 
@@ -312,7 +402,7 @@ def _with_states(
     nodes = tuple(
         replace(n, state=states[n.name]) if n.name in states else n for n in node_frames(snap)
     )
-    return Frame(0, "", "", "", nodes, network, snap.split_brain)
+    return Frame(0, "", "", "", nodes, network, snap.split_brain, links=snap.links)
 
 
 def _tally_text(snap: Snapshot) -> str:
@@ -360,10 +450,12 @@ def payload(cluster: Cluster, frames: tuple[Frame, ...], scene: int) -> dict[str
     """Plain JSON for the stage widget.  Every value is data: the browser only ever puts it
     into text nodes and attributes, never into HTML or code."""
     device = cluster.quorum.device
+    links = {link.link for f in frames for link in f.links}
     return {
         "scene": scene,
         "cluster": cluster.name,
         "qdevice": None if device is None else {"algorithm": device.algorithm},
+        "link_count": len(links),
         "timing": timing_line(cluster),
         "frames": [
             {
@@ -375,6 +467,10 @@ def payload(cluster: Cluster, frames: tuple[Frame, ...], scene: int) -> dict[str
                 "network": [list(g) for g in f.network],
                 "split_brain": f.split_brain,
                 "only_with_ha": f.only_with_ha,
+                "links": [
+                    {"a": p.a, "b": p.b, "link": p.link, "state": p.state, "carries": p.carries}
+                    for p in f.links
+                ],
                 "nodes": [
                     {
                         "name": n.name,

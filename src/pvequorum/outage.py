@@ -14,20 +14,21 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from pvequorum import engine
+from pvequorum import engine, linkview
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, QDevice, simple_cluster
 from pvequorum.pmxcfs import etc_pve_word, etc_pve_writable
 from pvequorum.procedures import NodeStatus, Plan
 from pvequorum.procedures.render import to_markdown
 from pvequorum.procedures.request import build_request, make_plan
-from pvequorum.scenario import Step
+from pvequorum.scenario import LinkSettings, LinkTable, Step
 from pvequorum.simulator import NodeView, Simulator
 from pvequorum.status import render_cman_status, render_pvecm_status
 
 # The Proxmox VE version each stack is shown as: the plan and status formats depend on it.
 PVE_VERSION = {"corosync": "8.2", "cman": "3.4"}
 ACTION_KINDS = ("start", "stop", "crash", "partition", "heal", "expected", "wait")
+LINK_ACTION_KINDS = ("link-down", "link-up")  # a node's port on one link (the links preset)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Preset:
     key: str
     label: str
     cluster: Cluster
+    links: LinkSettings | None = None  # the links extension: knet links, None for one link
 
 
 def _with_addresses(cluster: Cluster, config_version: int = 1) -> Cluster:
@@ -56,6 +58,17 @@ def _preset(key: str, label: str, count: int, **options: object) -> Preset:
     return Preset(key, label, _with_addresses(cluster))
 
 
+def _links_preset(key: str, label: str, count: int, links: LinkSettings) -> Preset:
+    """Nodes on `links.count` knet links, each node at 10.220.K.N on link K, as in the lab
+    (docs/scenario-format.md, "Extension: links")."""
+    cluster = simple_cluster(count, name="pve-cluster")
+    nodes = tuple(
+        dataclasses.replace(n, address=linkview.link_address(cluster, n.name, 0))
+        for n in cluster.nodes
+    )
+    return Preset(key, label, dataclasses.replace(cluster, nodes=nodes, config_version=1), links)
+
+
 PRESETS: dict[str, Preset] = {
     p.key: p
     for p in (
@@ -75,6 +88,7 @@ PRESETS: dict[str, Preset] = {
         _preset("four-node", "4 nodes", 4),
         _preset("four-node-qdevice", "4 nodes + QDevice (ffsplit)", 4, device=PVE_QDEVICE),
         _preset("five-node", "5 nodes", 5),
+        _links_preset("three-node-two-links", "3 nodes, 2 knet links", 3, LinkSettings(links=2)),
     )
 }
 
@@ -141,6 +155,8 @@ def describe(step: Step) -> str:
         return f"pvecm expected {step.votes} on {step.nodes[0]}"
     if step.kind == "wait":
         return f"wait {step.ms} ms"
+    if step.kind in ("link-down", "link-up"):
+        return f"link {step.link} of {step.nodes[0]} {step.kind.removeprefix('link-')}"
     return step.kind
 
 
@@ -177,6 +193,7 @@ class Outage:
     history: tuple[Step, ...] = ()
     position: int = 0
     initially_running: tuple[str, ...] | None = None  # None: every node
+    links: LinkSettings | None = None  # the knet links (None: one link, not drawn)
 
     @property
     def actions(self) -> tuple[Step, ...]:
@@ -191,30 +208,50 @@ class Outage:
         return self.position < len(self.history)
 
 
-def new_outage(cluster: Cluster, running: Iterable[str] | None = None) -> Outage:
+def new_outage(
+    cluster: Cluster, running: Iterable[str] | None = None, links: LinkSettings | None = None
+) -> Outage:
     started = None if running is None else tuple(running)
     if started is not None:
         for name in started:
             cluster.node(name)
-    return Outage(cluster, initially_running=started)
+    return Outage(cluster, initially_running=started, links=links)
 
 
 def act(state: Outage, step: Step) -> Outage:
-    """Take one action.  Unknown nodes are refused here, before they reach the history."""
-    if step.kind not in ACTION_KINDS:
+    """Take one action.  Unknown nodes are refused here, before they reach the history, and
+    so is a link action that leaves the simulator unable to tell what corosync would show
+    (`engine.Undecidable`: its explanation is the error, reference 12.4)."""
+    if step.kind not in ACTION_KINDS and step.kind not in LINK_ACTION_KINDS:
         raise InputError(f"unknown action {step.kind!r}")
     for name in (*step.nodes, *(n for g in step.groups for n in g)):
         state.cluster.node(name)
+    if step.kind in LINK_ACTION_KINDS:
+        if state.links is None:
+            raise InputError("this cluster is drawn without knet links: choose a preset with links")
+        if step.link is None or not 0 <= step.link < state.links.count:
+            raise InputError(
+                f"link {step.link} is not one of the cluster's links 0..{state.links.count - 1}"
+            )
     if step.kind == "expected" and step.nodes[0] not in snapshot(state).views:
         raise InputError(f"{step.nodes[0]} is not running: pvecm cannot run there")
-    return dataclasses.replace(state, history=(*state.actions, step), position=state.position + 1)
+    new = dataclasses.replace(state, history=(*state.actions, step), position=state.position + 1)
+    if state.links is not None:
+        try:
+            snapshot(new)
+        except engine.Undecidable as exc:
+            raise InputError(linkview.explain_undecidable(exc.problem, state.cluster)) from None
+    return new
 
 
 def replay(
-    cluster: Cluster, actions: Iterable[Step] = (), running: Iterable[str] | None = None
+    cluster: Cluster,
+    actions: Iterable[Step] = (),
+    running: Iterable[str] | None = None,
+    links: LinkSettings | None = None,
 ) -> Outage:
     """A new outage with `actions` taken: how the story and the notebooks set up a state."""
-    state = new_outage(cluster, running)
+    state = new_outage(cluster, running, links)
     for step in actions:
         state = act(state, step)
     return state
@@ -245,6 +282,7 @@ class NodeState:
     quorate: bool
     etc_pve_writable: bool
     status_text: str | None
+    cfgtool_text: str | None = None  # `corosync-cfgtool -s`, on a running node with links
 
 
 @dataclass(frozen=True)
@@ -256,6 +294,8 @@ class Snapshot:
     nodes: tuple[NodeState, ...]
     messages: tuple[str, ...] = field(default=())  # what the last action said, nothing older
     network: tuple[tuple[str, ...], ...] = field(default=())  # every node's side of the network
+    links: tuple[linkview.PairLink, ...] = field(default=())  # with knet links: every pair's
+    link_tables: dict[str, LinkTable] = field(default_factory=dict)  # cfgtool -s per node
 
     def node(self, name: str) -> NodeState:
         return next(n for n in self.nodes if n.name == name)
@@ -274,6 +314,10 @@ class Snapshot:
         if self.split_brain:
             lines.append("SPLIT BRAIN: more than one partition is quorate")
         return tuple(lines)
+
+    def links_table(self) -> str:
+        """Every running node's `corosync-cfgtool -s` as one table ("" without links)."""
+        return linkview.links_table(self.link_tables) if self.links else ""
 
 
 def node_line(name: str, view: Any) -> str:
@@ -309,14 +353,17 @@ def status_text(cluster: Cluster, view: NodeView) -> str:
 
 def snapshot(state: Outage) -> Snapshot:
     """Replay the state's actions on a fresh simulator and read every node."""
-    return _snapshot(state.cluster, state.initially_running, state.actions)
+    return _snapshot(state.cluster, state.initially_running, state.actions, state.links)
 
 
 @lru_cache(maxsize=256)
 def _snapshot(
-    cluster: Cluster, running: tuple[str, ...] | None, actions: tuple[Step, ...]
+    cluster: Cluster,
+    running: tuple[str, ...] | None,
+    actions: tuple[Step, ...],
+    links: LinkSettings | None = None,
 ) -> Snapshot:
-    sim = Simulator(cluster)
+    sim = Simulator(cluster, links=links)
     messages = [
         f"{name} refuses to start (reference 1.12)"
         for name in sim.start(cluster.names if running is None else running)
@@ -325,6 +372,7 @@ def _snapshot(
         # Only the last action's messages: an "expected 1 ... accepted" must not outlive it.
         messages = _apply(sim, step)
     views = sim.views()
+    tables = {} if links is None else {name: sim.link_table(name) for name in views}
     nodes = tuple(
         NodeState(
             name=name,
@@ -332,6 +380,9 @@ def _snapshot(
             quorate=name in views and views[name].quorate,
             etc_pve_writable=name in views and etc_pve_writable(views[name].quorate),
             status_text=status_text(cluster, views[name]) if name in views else None,
+            cfgtool_text=(
+                linkview.cfgtool_text(cluster, name, tables[name]) if name in tables else None
+            ),
         )
         for name in cluster.names
     )
@@ -342,7 +393,9 @@ def _snapshot(
         split_brain=sim.split_brain(),
         nodes=nodes,
         messages=tuple(messages),
-        network=tuple(sim.network_groups()),
+        network=tuple(sim.network_groups() if links is None else linkview.link_sides(sim)),
+        links=() if links is None else linkview.pair_links(sim),
+        link_tables=tables,
     )
 
 

@@ -25,7 +25,7 @@ after any membership change, from the state before the stretch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +61,27 @@ class NodeView:
     def member_names(self) -> tuple[str, ...]:
         """Member names in nodeid order (`scenario.QuorumReading`, as a parsed status)."""
         return self.members
+
+
+def connected_components(
+    names: Sequence[str], reachable: Callable[[str, str], bool]
+) -> list[list[str]]:
+    """The groups of `names` joined by a chain of `reachable` pairs, each group in the
+    order its nodes were found, the groups in the order of their first name."""
+    left = list(names)
+    out = []
+    while left:
+        component = [left.pop(0)]
+        frontier = list(component)
+        while frontier:
+            here = frontier.pop()
+            near = [n for n in left if reachable(here, n)]
+            for n in near:
+                left.remove(n)
+            component.extend(near)
+            frontier.extend(near)
+        out.append(component)
+    return out
 
 
 class Simulator:
@@ -112,16 +133,7 @@ class Simulator:
                 if members:
                     out.append(tuple(members))
                 continue
-            while members:
-                component = [members.pop(0)]
-                frontier = list(component)
-                while frontier:
-                    here = frontier.pop()
-                    near = [n for n in members if self.reachable(here, n)]
-                    for n in near:
-                        members.remove(n)
-                    component.extend(near)
-                    frontier.extend(near)
+            for component in connected_components(members, self.reachable):
                 out.append(tuple(sorted(component, key=self._ids.__getitem__)))
         return out
 

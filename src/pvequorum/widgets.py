@@ -72,7 +72,8 @@ class OutageApp:
     def __init__(
         self, preset: str = "two-node", *, mode: str = SANDBOX, telling: str = "today"
     ) -> None:
-        self.state: Outage = outage.new_outage(outage.PRESETS[preset].cluster)
+        chosen = outage.PRESETS[preset]
+        self.state: Outage = outage.new_outage(chosen.cluster, links=chosen.links)
         self.story_index = 0
         self.telling = telling
         story.steps_of(telling)  # an unknown telling is an error here, not later
@@ -87,7 +88,8 @@ class OutageApp:
     def load_preset(self, key: str) -> None:
         if key not in outage.PRESETS:
             raise InputError(f"unknown preset {key!r}", "preset")
-        self._new_cluster(outage.new_outage(outage.PRESETS[key].cluster), outage.PRESETS[key].label)
+        preset = outage.PRESETS[key]
+        self._new_cluster(outage.new_outage(preset.cluster, links=preset.links), preset.label)
 
     @_reports_input_errors
     def load_config_text(self, text: str, source: str = "pasted config") -> None:
@@ -146,6 +148,13 @@ class OutageApp:
     def expected(self, name: str, votes: int) -> None:
         """`pvecm expected <votes>` on `name`; corosync may refuse it (shown in messages)."""
         self.act(Step("expected", (name,), votes=votes))
+
+    def link_down(self, name: str, link: int) -> None:
+        """Pull the node's cable on one knet link (a preset with links, reference 12.4)."""
+        self.act(Step("link-down", (name,), link=link))
+
+    def link_up(self, name: str, link: int) -> None:
+        self.act(Step("link-up", (name,), link=link))
 
     @_reports_input_errors
     def act(self, step: Step) -> None:
@@ -253,6 +262,12 @@ class OutageApp:
             for line in snap.summary_lines()
         )
         self.messages.value = "<br>".join(html.escape(m) for m in snap.messages)
+        table = snap.links_table()
+        self.links_table.value = (
+            "<b>corosync-cfgtool -s on each node</b>" + _pre(table, "pvq-links-lines")
+            if table
+            else ""
+        )
         self._refresh_status(snap)
         self._refresh_plan(snap)
         if self.guided:
@@ -267,6 +282,14 @@ class OutageApp:
             self.node_buttons.children = tuple(self._node_rows.values())
             self.expected_node.options = names
             self.expected_node.value = names[0]
+            self.link_node.options = names
+            self.link_node.value = names[0]
+        links = self.state.links
+        count = 0 if links is None else links.count
+        if tuple(self.link_number.options) != tuple(range(count)):
+            self.link_number.options = tuple(range(count))
+            self.link_number.value = 0 if count else None
+        self.links_row.layout.display = None if count else "none"
         for name, row in self._node_rows.items():
             running = snap.node(name).running
             stop, crash, start = row.children[1:]
@@ -297,6 +320,10 @@ class OutageApp:
             etc = "/etc/pve writable" if node.etc_pve_writable else "/etc/pve READ-ONLY"
             head = f"<b>{node.name}</b>: " + (etc if node.running else "stopped")
             body = _pre(node.status_text or "(not running)", f"pvq-status-{node.name}")
+            if node.cfgtool_text:
+                body += '<div style="margin-top:0.6em"><b>corosync-cfgtool -s</b></div>' + _pre(
+                    node.cfgtool_text.expandtabs(4), f"pvq-cfgtool-{node.name}"
+                )
             box = w.HTML(head + body)
             box.add_class(f"pvq-node-{node.name}")
             boxes.append(box)
@@ -447,6 +474,28 @@ class OutageApp:
             ]
         )
 
+        self.link_node = w.Dropdown(description="node", layout=w.Layout(width="180px"))
+        self.link_node.add_class("pvq-link-node")
+        self.link_number = w.Dropdown(description="link", layout=w.Layout(width="140px"))
+        self.link_number.add_class("pvq-link-number")
+        self.links_row = w.HBox(
+            [
+                self.link_node,
+                self.link_number,
+                _button(
+                    "Link down",
+                    "pvq-link-down",
+                    lambda: self.link_down(self.link_node.value, self.link_number.value),
+                ),
+                _button(
+                    "Link up",
+                    "pvq-link-up",
+                    lambda: self.link_up(self.link_node.value, self.link_number.value),
+                ),
+            ]
+        )
+        self.links_row.add_class("pvq-links-row")
+
         # sandbox: history
         self.undo_button = _button("Undo", "pvq-undo", self.undo)
         self.redo_button = _button("Redo", "pvq-redo", self.redo)
@@ -462,6 +511,7 @@ class OutageApp:
                 self.node_buttons,
                 w.HTML("<b>Network and pvecm</b>"),
                 network,
+                self.links_row,
                 expected_row,
                 w.HTML("<b>History</b>"),
                 w.HBox([self.undo_button, self.redo_button, self.history_slider]),
@@ -472,6 +522,8 @@ class OutageApp:
         # shown in both modes
         self.stage = Stage()
         self.summary, self.messages, self.plan = w.HTML(), w.HTML(), w.HTML()
+        self.links_table = w.HTML()
+        self.links_table.add_class("pvq-links-table")
         self.summary.add_class("pvq-summary")
         self.messages.add_class("pvq-messages")
         self.plan.add_class("pvq-plan")
@@ -488,7 +540,7 @@ class OutageApp:
         # The drawing plays a change through; these lines say where it ends.
         settled = w.HTML("<i>Once the change has settled, as pvecm status shows it:</i>")
         settled.add_class("pvq-summary-head")
-        left = w.VBox([self.stage, settled, self.summary, self.messages])
+        left = w.VBox([self.stage, settled, self.summary, self.messages, self.links_table])
         left.add_class("pvq-left")
         right = w.VBox([self.error, self.guided_panel, self.sandbox_panel])
         right.add_class("pvq-right")

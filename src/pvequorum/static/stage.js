@@ -103,8 +103,65 @@ function drawQdevice(layer, scene, frame, geo) {
   label(layer, W / 2, ROW.qdevice + 29, `QDevice (qnetd, ${scene.qdevice.algorithm})`, "pvq-qtext");
 }
 
+// knet links (the links preset): one curve per pair of nodes and per link, as knet sees it
+// (what corosync-cfgtool -s prints).  Even links arc over the nodes, odd links under them;
+// the link that carries totem is drawn thick, a dead link dashed with a cross, a link to a
+// node that is not running faint.
+const LINK_ROOM = { over: ROW.nodes - 6, under: ROW.nodes + NODE_H + 6 };
+
+function drawLinks(layer, frame, geo) {
+  const order = frame.nodes.map((n) => n.name);
+  const index = Object.fromEntries(order.map((name, i) => [name, i]));
+  const count = Math.max(1, ...frame.links.map((l) => l.link + 1));
+  for (const l of frame.links) {
+    const over = l.link % 2 === 0;
+    const tier = Math.floor(l.link / 2);
+    const spread = (l.link - (count - 1) / 2) * 14;
+    const xa = geo.place[l.a] + geo.width / 2 + spread;
+    const xb = geo.place[l.b] + geo.width / 2 + spread;
+    const y = over ? LINK_ROOM.over : LINK_ROOM.under;
+    const hops = Math.abs(index[l.b] - index[l.a]);
+    const depth = (28 + 26 * (hops - 1) + 14 * tier) * 2; // a quadratic reaches half of it
+    const cy = over ? y - depth : y + depth;
+    const g = make("g", { class: "pvq-link" }, layer);
+    g.dataset.a = l.a;
+    g.dataset.b = l.b;
+    g.dataset.link = String(l.link);
+    g.dataset.state = l.state;
+    g.dataset.carries = String(l.carries);
+    make("path", { d: `M ${xa} ${y} Q ${(xa + xb) / 2} ${cy} ${xb} ${y}`, class: `pvq-link-line pvq-link-${l.link % 4}` }, g);
+    const mx = (xa + xb) / 2;
+    const my = (y + cy) / 2;
+    if (l.state === "down") label(g, mx, my + 7, "✕", "pvq-link-cut");
+    const tip = make("title", {}, g);
+    const words = l.state === "connected" ? (l.carries ? "connected, carries totem" : "connected, standby") : l.state;
+    tip.textContent = `link ${l.link} ${l.a} - ${l.b}: ${words}`;
+  }
+  label(layer, W - 16, 24, "thick: carries totem · thin: standby · dashed ✕: down", "pvq-link-key");
+  for (let k = 0; k < count; k++) {
+    const over = k % 2 === 0;
+    const first = geo.place[order[0]];
+    const y = over ? LINK_ROOM.over - 6 - 14 * Math.floor(k / 2) : LINK_ROOM.under + 18 + 14 * Math.floor(k / 2);
+    label(layer, first - 8, y, `link ${k}`, `pvq-link-text pvq-link-text-${k % 4}`);
+  }
+}
+
 function drawNetwork(layer, frame, geo) {
   layer.replaceChildren();
+  if (frame.links && frame.links.length) {
+    drawLinks(layer, frame, geo);
+    geo.spans.forEach((span, i) => {
+      if (i === 0) return;
+      // between the node boxes, where no link curve runs: no link joins the two sides
+      const cx = span.x0 - CUT_GAP / 2;
+      const cy = ROW.nodes + NODE_H / 2 + 12;
+      const cut = make("g", { class: "pvq-cut" }, layer);
+      make("path", { d: `M ${cx - 10} ${cy - 18} L ${cx + 10} ${cy + 18}`, class: "pvq-cut-line" }, cut);
+      make("path", { d: `M ${cx + 10} ${cy - 18} L ${cx - 10} ${cy + 18}`, class: "pvq-cut-line" }, cut);
+      label(cut, cx, cy - 28, "no link", "pvq-cut-text");
+    });
+    return;
+  }
   geo.spans.forEach((span, i) => {
     const x0 = geo.place[span.side[0]];
     const x1 = geo.place[span.side[span.side.length - 1]] + geo.width;
@@ -134,6 +191,7 @@ function drawNodes(layer, frame, geo, nodes) {
     if (!g) {
       g = make("g", { class: "pvq-node" }, layer);
       g.dataset.name = node.name;
+      g.dataset.state = node.state; // before fit() computes styles: no fade in from black
       make("rect", { x: 0, y: 0, rx: 10, height: NODE_H, class: "pvq-node-box" }, g);
       for (const cls of ["pvq-node-name", "pvq-node-state", "pvq-node-votes", "pvq-node-etc"]) {
         label(g, 0, 0, "", cls);

@@ -6,6 +6,10 @@
         print(practice.status_text("pve1"))     # what `pvecm status` shows on pve1
         practice.expected("pve1", 1)            # what `pvecm expected 1` does
 
+With knet links (`practice_cluster(cluster, links=LinkSettings(links=2))`, lab 08) the same
+practice pulls a node's cable on one link (`link_down("pve1", 0)`, `link_up`), cuts one
+pair (`link_cut`, `link_uncut`) and reads `corosync-cfgtool -s` (`cfgtool_text`).
+
 The real backend is the corosync lab (`pvequorum.lab.core.Lab`: one daemon per network
 namespace, needs root and the corosync package).  Without it, or with the environment
 variable `PVEQUORUM_PRACTICE=simulator`, the same calls run on the simulator, which agrees
@@ -23,7 +27,7 @@ from typing import TYPE_CHECKING
 from pvequorum import engine
 from pvequorum.errors import InputError, PrerequisiteError
 from pvequorum.model import Cluster
-from pvequorum.scenario import Accepted, Step, StepResult
+from pvequorum.scenario import Accepted, LinkSettings, LinkTable, Step, StepResult
 from pvequorum.simulator import Simulator
 
 if TYPE_CHECKING:
@@ -54,9 +58,12 @@ class Practice:
     backend: str = SIMULATOR
     notice: str = SIMULATOR_NOTICE
 
-    def __init__(self, cluster: Cluster, runner: engine.Engine) -> None:
+    def __init__(
+        self, cluster: Cluster, runner: engine.Engine, links: LinkSettings | None = None
+    ) -> None:
         self.cluster = cluster
         self.engine = runner
+        self.links = links
 
     def _step(self, step: Step) -> StepResult:
         return engine.apply(self.engine, step)
@@ -76,6 +83,41 @@ class Practice:
     def status_text(self, name: str) -> str:
         """The node's `pvecm status` (reference 5.2)."""
         return self._status_text(self._running(name))
+
+    # --- knet links (a practice started with `links`; reference 12.4) ----------------------
+    def link_down(self, name: str, link: int) -> None:
+        """Pull the node's cable on one link (the `link-down` step)."""
+        self._step(Step("link-down", (self._known(name),), link=self._link(link)))
+
+    def link_up(self, name: str, link: int) -> None:
+        self._step(Step("link-up", (self._known(name),), link=self._link(link)))
+
+    def link_cut(self, a: str, b: str, link: int) -> None:
+        """Drop only the frames between two nodes on one link (the `link-cut` step)."""
+        self._step(Step("link-cut", (self._known(a), self._known(b)), link=self._link(link)))
+
+    def link_uncut(self, a: str, b: str, link: int) -> None:
+        self._step(Step("link-uncut", (self._known(a), self._known(b)), link=self._link(link)))
+
+    def cfgtool_text(self, name: str) -> str:
+        """The node's `corosync-cfgtool -s` (reference 5.4)."""
+        return self._cfgtool_text(self._running(name))
+
+    def link_table(self, name: str) -> LinkTable:
+        """The node's `corosync-cfgtool -s` as (peer, ((link, state), ...)) rows."""
+        return self._link_table(self._running(name))
+
+    def link_state(self, name: str, peer: str, link: int) -> str:
+        """What the node's `corosync-cfgtool -s` prints for `peer` on `link`: `localhost`,
+        `connected` or `disconnected`."""
+        rows = dict(self.link_table(name))
+        return dict(rows[self._known(peer)])[self._link(link)]
+
+    def _link(self, link: int) -> int:
+        count = 1 if self.links is None else self.links.count
+        if isinstance(link, bool) or not isinstance(link, int) or not 0 <= link < count:
+            raise InputError(f"link {link!r} is not one of the practice's links 0..{count - 1}")
+        return link
 
     def summary_lines(self) -> tuple[str, ...]:
         """One line per node: stopped, or quorate/NOT quorate with its votes and quorum."""
@@ -111,13 +153,24 @@ class Practice:
     def _status_text(self, name: str) -> str:
         raise NotImplementedError
 
+    def _cfgtool_text(self, name: str) -> str:
+        raise NotImplementedError
+
+    def _link_table(self, name: str) -> LinkTable:
+        raise NotImplementedError
+
 
 class SimulatorPractice(Practice):
     backend = SIMULATOR
 
-    def __init__(self, cluster: Cluster, notice: str = SIMULATOR_NOTICE) -> None:
-        self.sim = Simulator(cluster)
-        super().__init__(cluster, self.sim)
+    def __init__(
+        self,
+        cluster: Cluster,
+        notice: str = SIMULATOR_NOTICE,
+        links: LinkSettings | None = None,
+    ) -> None:
+        self.sim = Simulator(cluster, links=links)
+        super().__init__(cluster, self.sim, links)
         self.notice = notice
         self._step(Step("start", cluster.names))
 
@@ -129,6 +182,14 @@ class SimulatorPractice(Practice):
 
         return status_text(self.cluster, self.sim.view(name))
 
+    def _link_table(self, name: str) -> LinkTable:
+        return self.sim.link_table(name)
+
+    def _cfgtool_text(self, name: str) -> str:
+        from pvequorum.linkview import cfgtool_text
+
+        return cfgtool_text(self.cluster, name, self.sim.link_table(name))
+
 
 class RealPractice(Practice):
     """The corosync lab: every node starts at once; each step waits until it settled."""
@@ -137,11 +198,11 @@ class RealPractice(Practice):
     notice = REAL_NOTICE
     lab: Lab
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, links: LinkSettings | None = None) -> None:
         from pvequorum.lab.core import Lab
 
-        self.lab = Lab(cluster)
-        super().__init__(cluster, self.lab)
+        self.lab = Lab(cluster, links=links)
+        super().__init__(cluster, self.lab, links)
         self._closed = False
         self.lab.up()
         atexit.register(self.close)
@@ -169,32 +230,44 @@ class RealPractice(Practice):
         )
         return header + result.stdout
 
+    def _cfgtool_text(self, name: str) -> str:
+        text = self.lab.cfgtool(name)
+        if text is None:
+            raise PrerequisiteError(f"corosync-cfgtool -s did not answer on {name}")
+        return text
+
+    def _link_table(self, name: str) -> LinkTable:
+        return self.lab.link_table(name)
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
             self.lab.down()
 
 
-def practice_cluster(cluster: Cluster, backend: str | None = None) -> Practice:
+def practice_cluster(
+    cluster: Cluster, backend: str | None = None, *, links: LinkSettings | None = None
+) -> Practice:
     """A practice cluster with every node started.
 
     `backend`: "real", "simulator" or None (the environment variable `PVEQUORUM_PRACTICE`,
     else real corosync when the machine has it, else the simulator with a notice saying
-    why).
+    why).  `links`: the knet links (the scenario format's links extension), None for one.
     """
     choice = (backend or os.environ.get(ENV) or "auto").strip().lower()
     if choice in ("simulator", "sim"):
         why = "chosen" if backend else f"{ENV}=simulator"
-        return SimulatorPractice(cluster, f"Running on the simulator ({why}). {SIMULATOR_HELP}")
+        notice = f"Running on the simulator ({why}). {SIMULATOR_HELP}"
+        return SimulatorPractice(cluster, notice, links)
     if choice not in ("auto", "real", "corosync"):
         raise InputError(f"{ENV}={choice!r}: use 'real' or 'simulator'")
     from pvequorum.lab.core import check_prerequisites
 
     try:
         check_prerequisites()
-        return RealPractice(cluster)
+        return RealPractice(cluster, links)
     except PrerequisiteError as exc:
         if choice != "auto":
             raise
         notice = f"{SIMULATOR_NOTICE} (Here: {exc}.)"
-        return SimulatorPractice(cluster, notice)
+        return SimulatorPractice(cluster, notice, links)
