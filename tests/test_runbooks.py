@@ -23,6 +23,7 @@ from pvequorum.runbooks.runner import execute, read_result, write_html
 RUNBOOK_DIR = PROJECT / "notebooks" / "runbooks"
 STATUS = str(example_path("two-node-one-down.pvecm-status.txt"))
 COROSYNC_3 = edits.add_node(COROSYNC_2, "pve3", "192.168.1.13", votes=1).new_text
+LINK1 = "pve1=10.10.10.1,pve2=10.10.10.2"
 
 
 @pytest.mark.parametrize("name", list(RUNBOOKS))
@@ -96,6 +97,21 @@ CASES = {
             "new_config_text": edits.set_votes(COROSYNC_2, "pve1", 2).new_text,
         },
         "not confirmed down",
+    ),
+    "add-link": (
+        {"config_text": COROSYNC_2, "up": "pve1,pve2", "link": "1", "addresses": LINK1},
+        {"config_text": COROSYNC_2, "status_path": STATUS, "link": "1", "addresses": LINK1},
+        "every node up",
+    ),
+    "change-address": (
+        {"config_text": COROSYNC_2, "up": "pve1,pve2", "link": "0", "addresses": "pve2=10.9.9.2"},
+        {
+            "config_text": COROSYNC_2,
+            "status_path": STATUS,
+            "link": "0",
+            "addresses": "pve2=10.9.9.2",
+        },
+        "every node up",
     ),
 }
 

@@ -90,6 +90,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "4.4": ("proxmox-corosync-conf.md", "Documented safe editing procedure"),
     "4.5": ("proxmox-corosync-conf.md", "corosync's own reader"),
     "4.6": ("proxmox-corosync-conf.md", "Links in corosync.conf"),
+    "4.7": ("proxmox-corosync-conf.md", "Adding a link, changing addresses"),
     # output formats
     "5": ("output-formats.md", "Output formats"),
     "5.1": ("output-formats.md", "corosync-quorumtool -s"),

@@ -49,6 +49,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--node", help="the node a plan is about (maintenance, separate-node)")
     p.add_argument("--qdevice-host", help="IP address of the QNetd host (add-qdevice)")
     p.add_argument("--new-config", help="the edited file (edit-corosync)")
+    p.add_argument("--link", help="the knet link number 0..7 (add-link, change-address)")
+    p.add_argument(
+        "--address",
+        action="append",
+        default=[],
+        metavar="NODE=ADDR",
+        help="a node's new address on the link, repeatable or comma separated "
+        "(add-link: every node; change-address: the nodes that move)",
+    )
+    p.add_argument("--link-priority", help="knet_link_priority 0..255 of the new link (add-link)")
+    p.add_argument(
+        "--method",
+        choices=("reload", "restart"),
+        help="change-address: reload (default: links removed and added, no restart) or "
+        "restart (addresses in place, corosync restarted on every node)",
+    )
     p.add_argument("--ha", action="store_true", help="HA resources exist")
     p.add_argument("--format", choices=FORMATS, default="md")
     p.set_defaults(func=run)
@@ -76,6 +92,10 @@ def request_of(args: argparse.Namespace) -> PlanRequest:
         new_text=_read(args.new_config, "new config") if args.new_config else None,
         pveversion_text=_read(args.pveversion, "pveversion") if args.pveversion else None,
         pveversion_where=args.pveversion,
+        link=args.link,
+        addresses=args.address or None,
+        link_priority=args.link_priority,
+        method=args.method,
     )
 
 

@@ -13,7 +13,10 @@ import json
 
 from pvequorum.errors import InputError
 from pvequorum.procedures import (
+    add_link,
+    change_address,
     edit_corosync,
+    linkplan,
     maintenance,
     qdevice,
     restore_quorum,
@@ -35,10 +38,14 @@ PLAN_KINDS: tuple[str, ...] = (
     "edit-corosync",
     "maintenance",
     "separate-node",
+    "add-link",
+    "change-address",
 )
 # Changes planned ahead of time, with every node up: without a status they assume all
 # nodes up, and their first step checks that on the node.
-AHEAD_OF_TIME = frozenset({"two-node", "add-qdevice", "remove-qdevice", "edit-corosync"})
+AHEAD_OF_TIME = frozenset(
+    {"two-node", "add-qdevice", "remove-qdevice", "edit-corosync", "add-link", "change-address"}
+)
 # Older names of the same procedures (the runbooks' former names); still accepted.
 PLAN_ALIASES = {
     "two-node-mode": "two-node",
@@ -54,17 +61,34 @@ def build_plan(
     node: str | None = None,
     qdevice_host: str | None = None,
     new_text: str | None = None,
+    link: str | None = None,
+    addresses: str | None = None,
+    link_priority: str | None = None,
+    method: str | None = None,
 ) -> Plan:
     """Build the plan named `kind` (one of `PLAN_KINDS`).
 
     A config that keeps corosync (or cman) from starting is refused before any plan looks
     at it: nothing can be simulated, and no procedure helps before the config is fixed.
+    `link`, `addresses` (`NODE=ADDRESS,...`), `link_priority` and `method` are the link
+    plans' parameters as given (add-link, change-address); they check them.
     """
     kind = PLAN_ALIASES.get(kind, kind)
     if kind not in PLAN_KINDS:
         raise InputError(f"unknown plan {kind!r}; plans: {', '.join(PLAN_KINDS)}")
-    basis = inputs_digest(kind, inp, node=node, qdevice_host=qdevice_host, new_text=new_text)
-    plan = _build(kind, inp, node=node, qdevice_host=qdevice_host, new_text=new_text)
+    arguments = {"node": node, "qdevice_host": qdevice_host, "new_text": new_text}
+    if kind == "change-address":  # the default method given or not: one plan, one token
+        method = linkplan.parse_method(method)
+    links = {
+        "link": link,
+        "addresses": addresses,
+        "link_priority": link_priority,
+        "method": method,
+    }
+    # only the link plans' arguments that are given: every other plan's basis stays as it was
+    arguments.update({k: v for k, v in links.items() if v is not None})
+    basis = inputs_digest(kind, inp, **arguments)
+    plan = _build(kind, inp, node=node, qdevice_host=qdevice_host, new_text=new_text, **links)
     return dataclasses.replace(_check_assumption(plan, inp), basis=basis)
 
 
@@ -134,7 +158,16 @@ def _build(
     node: str | None,
     qdevice_host: str | None,
     new_text: str | None,
+    link: str | None = None,
+    addresses: str | None = None,
+    link_priority: str | None = None,
+    method: str | None = None,
 ) -> Plan:
+    # the link plans' parameters are refused even when the evidence refuses the plan
+    if kind == "add-link":
+        add_link.parameters(inp, link, addresses, link_priority)
+    if kind == "change-address":
+        change_address.parameters(inp, link, addresses, method)
     broken = startup_dangers(inp.cluster)
     if broken:
         return _refused(
@@ -157,6 +190,10 @@ def _build(
         return maintenance.build(inp, node)
     if kind == "separate-node":
         return separate_node.build(inp, node)
+    if kind == "add-link":
+        return add_link.build(inp, link, addresses, link_priority)
+    if kind == "change-address":
+        return change_address.build(inp, link, addresses, method)
     raise InputError(f"unknown plan {kind!r}; plans: {', '.join(PLAN_KINDS)}")
 
 

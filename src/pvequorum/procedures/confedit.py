@@ -60,6 +60,11 @@ def two_node(inp: PlanInput) -> ConfigChange:
     return _change(path, old, result.new_text, result.diff, stack)
 
 
+def change_of(old: str, result: edits.EditResult) -> ConfigChange:
+    """The change a corosync.conf transform made to `old` (the link plans chain two)."""
+    return _change(PVE_COROSYNC, old, result.new_text, result.diff, "corosync")
+
+
 def replace_text(inp: PlanInput, new_text: str) -> ConfigChange:
     """A whole new file the operator wrote (the edit-corosync plan)."""
     import difflib

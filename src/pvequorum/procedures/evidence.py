@@ -249,7 +249,15 @@ def _status_rows(
 
 # Plans that write corosync.conf (or cluster.conf), directly or through pvecm.
 EDITING_KINDS = frozenset(
-    {"two-node", "add-qdevice", "remove-qdevice", "edit-corosync", "separate-node"}
+    {
+        "two-node",
+        "add-qdevice",
+        "remove-qdevice",
+        "edit-corosync",
+        "separate-node",
+        "add-link",
+        "change-address",
+    }
 )
 
 

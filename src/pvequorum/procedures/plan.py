@@ -85,6 +85,37 @@ class Command:
         return out
 
 
+LINK_STATUS_ARGV = ("corosync-cfgtool", "-s")
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """What `corosync-cfgtool -s` must show of one knet link, read as a whole with
+    `cfgtool.parse_status` (reference 5.4): every node id of `peers` listed `connected` on
+    link `link`, or, with `absent`, no block for link `link` at all.  Lines alone cannot
+    say this: the same `nodeid: 2: connected` line appears under every link."""
+
+    link: int
+    peers: tuple[int, ...] = ()
+    absent: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "peers", tuple(self.peers))
+        if not 0 <= self.link <= 7:
+            raise ValueError(f"link {self.link} is not 0..7")
+        if self.absent == bool(self.peers):
+            raise ValueError("a link state is either absent or connected to some peers")
+
+    def describe(self) -> str:
+        if self.absent:
+            return f"no link {self.link}"
+        ids = ", ".join(str(p) for p in self.peers)
+        return f"link {self.link}: node id{'s' if len(self.peers) > 1 else ''} {ids} connected"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"link": self.link, "peers": list(self.peers), "absent": self.absent}
+
+
 @dataclass(frozen=True)
 class Check:
     """Run `command`; every line of `must_show` must appear in its output.
@@ -93,6 +124,8 @@ class Check:
     (`Quorum:` carries two trailing spaces when quorate, reference 5.1), so the renderers
     can check them exactly with `grep -xF`.  `retries` > 1 polls once per second, for
     effects that arrive a moment later (pmxcfs reloads corosync after `sleep(1)`, 4.3).
+    `links`: the command is `corosync-cfgtool -s`, and its output must show each
+    `LinkState` (a link check reads the whole table; it fails closed on any other text).
     """
 
     command: Command
@@ -100,21 +133,28 @@ class Check:
     must_not_show: tuple[str, ...] = ()
     description: str = ""
     retries: int = 1
+    links: tuple[LinkState, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "must_show", tuple(self.must_show))
         object.__setattr__(self, "must_not_show", tuple(self.must_not_show))
+        object.__setattr__(self, "links", tuple(self.links))
         if self.command.is_manual or self.command.write_file is not None:
             raise ValueError("a check runs a command")
+        if self.links and self.command.argv != LINK_STATUS_ARGV:
+            raise ValueError("a link check runs `corosync-cfgtool -s`")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "command": self.command.to_dict(),
             "must_show": list(self.must_show),
             "must_not_show": list(self.must_not_show),
             "description": self.description,
             "retries": self.retries,
         }
+        if self.links:
+            out["links"] = [state.to_dict() for state in self.links]
+        return out
 
 
 @dataclass(frozen=True)

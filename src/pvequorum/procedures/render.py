@@ -93,6 +93,11 @@ def _md_check(label: str, check: Check) -> str:
         parts.append("; the output must show these lines:\n\n" + _fence("\n".join(check.must_show)))
     if check.must_not_show:
         parts.append("\n\nand must not show:\n\n" + _fence("\n".join(check.must_not_show)))
+    if check.links:
+        shown = "\n".join(state.describe() for state in check.links)
+        parts.append(
+            "; read as a whole table (reference 5.4), the output must show:\n\n" + _fence(shown)
+        )
     return "".join(parts)
 
 
@@ -222,6 +227,27 @@ trap on_exit EXIT
 """
 
 
+# Only in scripts with a link check (a `Check` with `links`): the awk twin of
+# `procedures.linkstate.link_problem`, failing closed on text that is not a cfgtool table.
+_LINK_STATE = """\
+# link_state TEXT LINK IDS: the corosync-cfgtool -s output TEXT shows every node id in IDS
+# (comma separated) as connected on link LINK; with IDS 'absent', no link LINK at all.
+link_state() {
+  printf '%s\\n' "$1" | awk -v link="$2" -v ids="$3" '
+    NR == 1 { if ($1 != "Local" || $2 != "node" || $3 != "ID") exit 1; ok = 1; next }
+    $1 == "LINK" && $2 == "ID" { cur = $3; if (cur == link) seen = 1; next }
+    seen && cur == link && $1 == "nodeid:" { id = $2; sub(/:$/, "", id); state[id] = $3 }
+    END {
+      if (!ok) exit 1
+      if (ids == "absent") exit (seen ? 1 : 0)
+      n = split(ids, want, ",")
+      for (i = 1; i <= n; i++) if (state[want[i]] != "connected") exit 1
+      exit 0
+    }'
+}
+"""
+
+
 def _comment(text: str, indent: str = "") -> list[str]:
     lines = textwrap.wrap(_one_line(text), 92) or [""]
     return [f"{indent}# {line}".rstrip() for line in lines]
@@ -262,6 +288,10 @@ def _sh_check(name: str, check: Check, run_on: str) -> list[str]:
             f'  if has_line "$out" {quoted}; then '
             f"echo {shlex.quote('unexpected line: ' + line.strip())} >&2; return 1; fi"
         )
+    for state in check.links:
+        ids = "absent" if state.absent else ",".join(str(p) for p in state.peers)
+        said = shlex.quote("link check failed, wanted " + state.describe())
+        out.append(f'  link_state "$out" {state.link} {ids} || {{ echo {said} >&2; return 1; }}')
     out += ["  return 0", "}"]
     return out
 
@@ -346,6 +376,10 @@ def to_shell(plan: Plan) -> str:
         "",
         _PRELUDE.rstrip("\n"),
     ]
+    if any(
+        check.links for step in plan.steps for check in (step.precheck, step.postcheck) if check
+    ):
+        out += ["", _LINK_STATE.rstrip("\n")]
     for i, step in enumerate(plan.steps, 1):
         out += _sh_step(i, step, plan.run_on)
     out += ["", "ROLLBACK='nothing: every step passed'", "echo '==> all steps passed'"]

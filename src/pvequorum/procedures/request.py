@@ -53,6 +53,10 @@ class PlanRequest:
     pveversion_where: str = "pveversion"
     cluster: Cluster | None = None  # the model itself, where there is no file (simulator)
     views: tuple[NodeStatus, ...] = ()  # statuses already read (the simulator's node views)
+    link: str | None = None  # add-link, change-address: the link number, as given
+    addresses: str | None = None  # NODE=ADDRESS,... as given
+    link_priority: str | None = None  # add-link: knet_link_priority
+    method: str | None = None  # change-address: reload (default) or restart
 
 
 def _names(value: str | Iterable[str]) -> tuple[str, ...]:
@@ -79,6 +83,10 @@ def build_request(
     new_text: str | None = None,
     pveversion_text: str | None = None,
     pveversion_where: str | None = None,
+    link: str | None = None,
+    addresses: str | Iterable[str] | None = None,
+    link_priority: str | None = None,
+    method: str | None = None,
 ) -> PlanRequest:
     """The plan request of what an operator (or the simulator) hands over.
 
@@ -86,8 +94,11 @@ def build_request(
     `statuses` are `pvecm status` texts with where each came from, `views` statuses
     already read.  `up` None means "from the status"; a string is split at commas (so an
     empty one means nobody); `confirmed_down` likewise.  An empty `node`, `local` or
-    `qdevice_host` is not given."""
+    `qdevice_host` is not given.  `addresses` (the link plans) are `NODE=ADDRESS` entries,
+    comma separated or a sequence of them (a repeated CLI option)."""
     text, cluster = (config, None) if isinstance(config, str) else ("", config)
+    if addresses is not None and not isinstance(addresses, str):
+        addresses = ",".join(addresses)
     return PlanRequest(
         kind=kind,
         config_text=text,
@@ -106,6 +117,10 @@ def build_request(
         pveversion_where=pveversion_where or "pveversion",
         cluster=cluster,
         views=tuple(views),
+        link=link or None,
+        addresses=addresses or None,
+        link_priority=link_priority or None,
+        method=method or None,
     )
 
 
@@ -216,6 +231,10 @@ def _make(request: PlanRequest, cluster: Cluster, version: PveVersion) -> Planne
         node=request.node,
         qdevice_host=request.qdevice_host,
         new_text=request.new_text,
+        link=request.link,
+        addresses=request.addresses,
+        link_priority=request.link_priority,
+        method=request.method,
     )
     rows = evidence_rows(
         cluster,

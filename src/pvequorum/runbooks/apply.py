@@ -21,6 +21,7 @@ from pvequorum.cfgtool import parse_status as parse_link_status
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
 from pvequorum.procedures.evidence import Mismatch, links_show_down, situation_of
+from pvequorum.procedures.linkstate import link_problem
 from pvequorum.procedures.livestatus import node_status
 from pvequorum.procedures.plan import Check, Command, Plan, Step
 from pvequorum.procedures.state import ClusterState
@@ -90,6 +91,11 @@ def _lines_ok(check: Check, output: str) -> tuple[bool, str]:
         return False, f"missing: {missing[0]!r}"
     if present:
         return False, f"must not show: {present[0]!r}"
+    if check.links:
+        where = f"corosync-cfgtool -s on {check.command.on}"
+        problem = link_problem(output, check.links, where)
+        if problem is not None:
+            return False, problem
     return True, "ok"
 
 

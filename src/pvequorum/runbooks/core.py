@@ -45,6 +45,15 @@ RUNBOOKS: dict[str, tuple[str, str]] = {
         "edit-corosync",
         "Change /etc/pve/corosync.conf (or cluster.conf) the documented safe way.",
     ),
+    "add-link": (
+        "add-link",
+        "Add a redundant knet link to a running cluster, checked connected on every node.",
+    ),
+    "change-address": (
+        "change-address",
+        "Move nodes to new addresses on a knet link without a restart (the link removed and "
+        "added again, or a temporary link), or with the documented restart.",
+    ),
 }
 
 
@@ -57,6 +66,10 @@ CLI_TO_PARAMETER = {
     "--pveversion": "parameter pveversion_path",
     "--status": "parameter status_path",
     "--qdevice-host": "parameter qdevice_host",
+    "--link": "parameter link",
+    "--address": "parameter addresses",
+    "--link-priority": "parameter link_priority",
+    "--method": "parameter method",
 }
 
 
@@ -110,6 +123,10 @@ class Params:
     maintenance_node: str = ""
     new_config_path: str = ""
     new_config_text: str = ""
+    link: str = ""
+    addresses: str = ""
+    link_priority: str = ""
+    method: str = "reload"
 
     @classmethod
     def from_mapping(cls, runbook: str, raw: dict[str, Any]) -> Params:
@@ -208,6 +225,10 @@ def request_of(name: str, params: Params, live_status: str | None = None) -> Pla
         if params.pveversion_path
         else None,
         pveversion_where=params.pveversion_path,
+        link=params.link,
+        addresses=params.addresses,
+        link_priority=params.link_priority,
+        method=params.method if kind == "change-address" else None,
     )
 
 

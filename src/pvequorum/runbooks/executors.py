@@ -13,7 +13,8 @@ here-document, so no line of a file can end the data and become shell code.
 The lab executor runs what `pvecm` itself runs (reference 2.3, 5.2): `pvecm expected N` is
 `corosync-quorumtool -e N`, `pvecm status` is the cluster header plus
 `corosync-quorumtool -siH`.  A `mv` onto /etc/pve/corosync.conf is followed by what pmxcfs
-does (reference 4.3).
+does (reference 4.3).  The lab has no systemd: `systemctl restart corosync` stops and starts
+the node's daemon, and `journalctl -b -u corosync` shows the end of its log file.
 """
 
 from __future__ import annotations
@@ -201,6 +202,12 @@ class LabExecutor(Executor):
             return self._exec(shown, ["corosync-quorumtool", "-e", argv[2]], stdin)
         if argv[:2] == ["pvecm", "status"]:
             return self._pvecm_status(shown)
+        if argv == ["systemctl", "restart", "corosync"]:
+            self.lab.stop([self.host])  # waits until the daemon is gone
+            self.lab.start([self.host])
+            return Result(self.host, shown, 0, f"lab: corosync on {self.host} stopped, started")
+        if argv[:4] == ["journalctl", "-b", "-u", "corosync"]:
+            return self._journal(shown)
         result = self._exec(shown, argv, stdin)
         if argv[:1] == ["mv"] and argv[-1] == "/etc/pve/corosync.conf" and result.returncode == 0:
             self.lab.pmxcfs_sync_corosync_conf(self.host)
@@ -209,6 +216,19 @@ class LabExecutor(Executor):
     def _exec(self, shown: str, argv: list[str], stdin: bytes | None) -> Result:
         done = self.lab.exec(self.host, argv, input=stdin)
         return Result(self.host, shown, done.returncode, done.stdout + done.stderr)
+
+    def _journal(self, shown: str) -> Result:
+        """The lab's stand-in for the corosync journal: the end of the log file the node's
+        corosync.conf names (a copy of one node's file names that node's log, so after a
+        change through /etc/pve the nodes share one file; each line carries the pid)."""
+        from pvequorum.conf import corosync as corosync_conf
+
+        doc = corosync_conf.parse(self.lab.corosync_conf_text(self.host))
+        path = Path(doc.get("logging.logfile") or Path(self.lab._node(self.host).directory))
+        if not path.is_file():
+            return Result(self.host, shown, 1, f"lab: no corosync log at {path}")
+        lines = path.read_text(errors="replace").splitlines()[-200:]
+        return Result(self.host, shown, 0, "\n".join(lines) + "\n")
 
     def _pvecm_status(self, shown: str) -> Result:
         from pvequorum.conf import corosync as corosync_conf

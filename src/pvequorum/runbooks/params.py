@@ -88,6 +88,25 @@ PARAMETERS: tuple[Param, ...] = (
     Param("maintenance_node", "text", "", "the node to take down", only=("maintenance",)),
     Param("new_config_path", "text", "", "the edited file", only=("edit-corosync",)),
     Param("new_config_text", "text", "", "the edited file's text", only=("edit-corosync",)),
+    Param("link", "text", "", "the knet link number 0..7", only=("add-link", "change-address")),
+    Param(
+        "addresses",
+        "text",
+        "",
+        "the new addresses, comma separated, each a node name and its IP joined by an "
+        "equals sign (add-link: every node; change-address: the nodes that move)",
+        only=("add-link", "change-address"),
+    ),
+    Param("link_priority", "text", "", "knet_link_priority 0..255 (optional)", only=("add-link",)),
+    Param(
+        "method",
+        "choice",
+        "reload",
+        '"reload" (links removed and added, no restart) or "restart" (addresses in place, '
+        "corosync restarted on every node)",
+        choices=("reload", "restart"),
+        only=("change-address",),
+    ),
 )
 
 
