@@ -147,3 +147,49 @@ def test_the_typed_view_knows_the_links() -> None:
     assert [link.number for link in view.links] == [0, 1]
     assert dict(view.links[1].options) == {"knet_link_priority": "20"}
     assert dict(view.links[1].addresses) == {"n1": "10.1.0.1", "n2": "10.1.0.2"}
+
+
+def _hazard_codes(text: str) -> list[str]:
+    return [p.code for p in links.hazards(corosync.parse(text))]
+
+
+@given(
+    st.integers(min_value=2, max_value=6),
+    st.integers(min_value=0, max_value=255),
+    st.integers(min_value=0, max_value=255),
+    st.data(),
+)
+def test_two_links_in_the_same_networks_on_every_node(
+    count: int, net0: int, net1: int, data: st.DataObject
+) -> None:
+    """CQ253 exactly when, on every node, both links' addresses share a /24: one network
+    (reference 4.6).  One node on another network for link 1 is enough redundancy to stay
+    quiet: the rule says "every node"."""
+    elsewhere = data.draw(st.sets(st.integers(1, count), max_size=count))
+    nodes = []
+    for n in range(1, count + 1):
+        second = (net1 if n in elsewhere else net0) + (1 if net0 == net1 and n in elsewhere else 0)
+        nodes.append(
+            {
+                "name": f"n{n}",
+                "nodeid": str(n),
+                "ring0_addr": f"10.1.{net0}.{n}",
+                "ring1_addr": f"10.1.{second % 256}.{n + 100}",
+            }
+        )
+    text = conf(nodes)
+    same_everywhere = all(
+        shared == f"10.1.{net0}.0/24"
+        for shared in (
+            links.shared_network(node["ring0_addr"], node["ring1_addr"]) for node in nodes
+        )
+    )
+    assert ("CQ253" in _hazard_codes(text)) == same_everywhere
+
+
+def test_shared_network_takes_a_24_or_a_64_and_only_literals() -> None:
+    assert links.shared_network("192.0.2.1", "192.0.2.200") == "192.0.2.0/24"
+    assert links.shared_network("192.0.2.1", "192.0.3.1") is None
+    assert links.shared_network("2001:db8::1", "2001:db8::ffff:1") == "2001:db8::/64"
+    assert links.shared_network("2001:db8::1", "192.0.2.1") is None
+    assert links.shared_network("pve1", "192.0.2.1") is None

@@ -189,7 +189,8 @@ def test_add_link_warns_about_the_same_network() -> None:
     text = conf(2, {0: "10.0.0.{n}"})
     p = plan(text, "add-link", link="1", addresses="pve1=10.0.0.101,pve2=10.0.0.102")
     (warning,) = [d for d in p.dangers if d.severity == "warning"]
-    assert "same networks as link 0 (10.0.0.0/24" in warning.text and not p.blocked
+    assert "CQ253 links 0 and 1 are in the same networks" in warning.text
+    assert "10.0.0.0/24" in warning.text and not p.blocked
 
 
 BAD_ADD = [

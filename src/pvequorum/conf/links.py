@@ -13,8 +13,10 @@ The refusals are `totem_config_read()` / `totem_config_validate()` in exec/totem
 * `totem.link_mode` other than active, passive or rr.
 
 corosync accepts the rest, but a cluster with them has less redundancy than it looks: the
-same address twice on a link or on two links of a node, and a host name instead of an
-address (pve8to9 warns: resolution can change under a running cluster).
+same address twice on a link or on two links of a node, a host name instead of an
+address (pve8to9 warns: resolution can change under a running cluster), and two links
+whose addresses are in the same networks on every node (`shared_network`: corosync.conf has
+no netmask, so a /24 or /64 is assumed; an inference, reference 4.6).
 """
 
 from __future__ import annotations
@@ -49,6 +51,52 @@ def _family(address: str) -> int | None:
         return ipaddress.ip_address(address).version
     except ValueError:
         return None  # a host name: the node resolves it
+
+
+SAME_NETWORK_PREFIX = {4: 24, 6: 64}  # the assumed prefix: corosync.conf has no netmask
+
+
+def shared_network(first: str, second: str) -> str | None:
+    """The network both addresses are in, taking a /24 (IPv4) or /64 (IPv6); None when they
+    are not, or either is not an IP literal.  The one home of the "same subnet" rule."""
+    try:
+        a, b = ipaddress.ip_address(first), ipaddress.ip_address(second)
+    except ValueError:
+        return None
+    if a.version != b.version:
+        return None
+    network = ipaddress.ip_network(f"{a}/{SAME_NETWORK_PREFIX[a.version]}", strict=False)
+    return str(network) if b in network else None
+
+
+def _same_network_links(nodes: list[_Node]) -> list[LinkProblem]:
+    """Two links whose addresses share a network on every node: probably one network."""
+    links = sorted({k for node in nodes for k in node.addresses})
+    out = []
+    for i, first in enumerate(links):
+        for second in links[i + 1 :]:
+            pairs = [
+                (node.addresses[first][0], node.addresses[second][0])
+                for node in nodes
+                if first in node.addresses and second in node.addresses
+            ]
+            if len(pairs) != len(nodes) or not pairs:
+                continue
+            nets = [shared_network(a, b) for a, b in pairs]
+            if all(nets) and not any(a == b for a, b in pairs):
+                line = next(n.addresses[second][1] for n in nodes)
+                shown = ", ".join(sorted({n for n in nets if n}))
+                out.append(
+                    LinkProblem(
+                        "CQ253",
+                        f"links {first} and {second} are in the same networks on every node "
+                        f"({shown}, taking a /24 or /64: corosync.conf has no netmask, so "
+                        "this is an inference): one switch or cable failure takes both "
+                        "(reference 4.6)",
+                        line,
+                    )
+                )
+    return out
 
 
 @dataclass(frozen=True)
@@ -221,4 +269,4 @@ def hazards(doc: CorosyncConf, nodes: list[_Node] | None = None) -> list[LinkPro
                         line,
                     )
                 )
-    return out
+    return out + _same_network_links(nodes)

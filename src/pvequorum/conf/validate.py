@@ -73,6 +73,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CQ250": ("warning", "two nodes with the same address on a link (4.6)"),
     "CQ251": ("warning", "a node with the same address on two links: no redundancy (4.6)"),
     "CQ252": ("warning", "a host name instead of an IP address as a ring address (4.6)"),
+    "CQ253": ("warning", "two links in the same networks on every node: no redundancy (4.6)"),
     "CQ301": ("note", "node without quorum_votes: it counts as 1 vote (1.2, 10.15)"),
     "CQ302": ("note", "two_node turns wait_for_all on when wait_for_all is absent (1.5, 1.7)"),
 }

@@ -131,18 +131,7 @@ def _hints(
     two_node: bool,
 ) -> list[Danger]:
     out = []
-    same = linkplan.same_networks(links, new)
-    if same is not None:
-        out.append(
-            Danger(
-                "warning",
-                f"The new addresses are in the same networks as link {same[0]} ({same[1]}, "
-                "taking a /24 or /64; corosync.conf holds no netmask, so this is an "
-                "inference): if it is the same network, switch and cabling, the new link "
-                "adds no redundancy.",
-                "4.6",
-            )
-        )
+    # Same networks as an existing link: the validator's CQ253 on the result says it.
     mode = links.doc.get("totem.link_mode") or "passive"
     if mode == "passive" and _carrier(links, number, prio) == number:
         out.append(

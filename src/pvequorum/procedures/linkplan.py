@@ -436,29 +436,6 @@ def family_name(addresses: Iterable[IPAddress]) -> str:
     return "/".join(f"IPv{v}" for v in sorted(versions))
 
 
-def same_networks(links: Links, new: Mapping[str, IPAddress]) -> tuple[int, str] | None:
-    """An existing link whose address of every node shares the /24 (IPv4) or /64 (IPv6)
-    with the node's new address: probably the same network (inference: corosync.conf
-    holds no netmask)."""
-    for link in links.numbers:
-        nets = []
-        for node, address in new.items():
-            old = address_key(links.addresses[link].get(node, ""))
-            if not isinstance(old, ipaddress.IPv4Address | ipaddress.IPv6Address):
-                break
-            if old.version != address.version:
-                break
-            prefix = 24 if address.version == 4 else 64
-            net = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
-            if old not in net:
-                break
-            nets.append(str(net))
-        else:
-            if nets:
-                return link, ", ".join(sorted(set(nets)))
-    return None
-
-
 __all__ = [
     "ADDRESS",
     "LINK",
@@ -483,6 +460,5 @@ __all__ = [
     "parse_method",
     "parse_priority",
     "peers",
-    "same_networks",
     "still_quorate_step",
 ]
