@@ -193,3 +193,33 @@ def test_shared_network_takes_a_24_or_a_64_and_only_literals() -> None:
     assert links.shared_network("2001:db8::1", "2001:db8::ffff:1") == "2001:db8::/64"
     assert links.shared_network("2001:db8::1", "192.0.2.1") is None
     assert links.shared_network("pve1", "192.0.2.1") is None
+
+
+@pytest.mark.parametrize("value", ["udp", "sctp", "UDP", "tcp", "udp,sctp"])
+def test_knet_transport_values_as_real_corosync_reads_them(value: str) -> None:
+    """Only `udp` and `sctp` (strcmp in get_interface_params()); anything else is CQ135 with
+    corosync's words, checked against the real `corosync -t` where it is installed."""
+    text = conf([node(1, 0), node(2, 0)]).replace(
+        "  cluster_name: lab\n",
+        "  cluster_name: lab\n  interface {\n    linknumber: 0\n"
+        f"    knet_transport: {value}\n  }}\n",
+    )
+    found = [p for p in links.refusals(corosync.parse(text)) if p.code == "CQ135"]
+    assert bool(found) == (value not in ("udp", "sctp"))
+    if found:
+        assert found[0].said == "Unrecognised knet_transport. expected 'udp' or 'sctp'"
+        assert found[0].line == text.splitlines().index(f"    knet_transport: {value}") + 1
+    require(
+        shutil.which("corosync") is not None and shutil.which("unshare") is not None,
+        "comparing with real corosync -t needs corosync and unshare",
+    )
+    with tempfile.TemporaryDirectory(prefix="pvq-links-") as tmp:
+        path = Path(tmp) / "c.conf"
+        path.write_text(text)
+        result = subprocess.run(
+            ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec corosync -t -c "$1"',
+             "sh", str(path)],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    said = "Unrecognised knet_transport. expected 'udp' or 'sctp'" in result.stderr
+    assert said == bool(found), result.stderr

@@ -10,7 +10,9 @@ The refusals are `totem_config_read()` / `totem_config_validate()` in exec/totem
   links": corosync compares the node count of each link with the first link's);
 * two address families on one link (only literal addresses can be compared here: a host
   name is resolved by the node);
-* `totem.link_mode` other than active, passive or rr.
+* `totem.link_mode` other than active, passive or rr;
+* a `knet_transport` other than udp or sctp in an `interface {}` (read before the nodelist,
+  so it is the first refusal).
 
 corosync accepts the rest, but a cluster with them has less redundancy than it looks: the
 same address twice on a link or on two links of a node, a host name instead of an
@@ -137,7 +139,8 @@ def refusals(
     others at 'Not all nodes have the same number of links'.  With `local` (a node name)
     the list is that node's; without, it is every node's but the missing port."""
     nodes = _nodes(doc) if nodes is None else nodes
-    out = [
+    out = _transports(doc)  # get_interface_params() reads totem.interface before the nodelist
+    out += [
         LinkProblem.refusal(
             "CQ130",
             f"interface ring number {number} is bigger than allowed maximum {INTERFACE_MAX - 1}",
@@ -200,6 +203,23 @@ def refusals(
                 doc.line_of("totem.link_mode"),
             )
         )
+    return out
+
+
+KNET_TRANSPORTS = ("udp", "sctp")
+
+
+def _transports(doc: CorosyncConf) -> list[LinkProblem]:
+    """`knet_transport` other than udp or sctp in an `interface {}` (get_interface_params())."""
+    out = []
+    for section in doc.sections("totem.interface"):
+        entry = doc.values(section).get("knet_transport")
+        if entry is not None and entry[0] not in KNET_TRANSPORTS:
+            out.append(
+                LinkProblem.refusal(
+                    "CQ135", "Unrecognised knet_transport. expected 'udp' or 'sctp'", entry[1]
+                )
+            )
     return out
 
 

@@ -56,6 +56,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CQ132": ("error", "corosync refuses to start: a link not every node has (4.6)"),
     "CQ133": ("error", "corosync refuses to start: totem.link_mode not active/passive/rr (4.6)"),
     "CQ134": ("error", "corosync refuses to start: two address families on one link (4.6)"),
+    "CQ135": ("error", "corosync refuses to start: knet_transport not udp or sctp (4.6)"),
     "CQ201": ("warning", "two_node with auto_tie_breaker: two_node is disabled (1.5, 1.12)"),
     "CQ202": ("warning", "auto_tie_breaker on an odd vote sum without wait_for_all: ATB off (1.9)"),
     "CQ203": ("warning", "auto_tie_breaker_node invalid, or set without auto_tie_breaker (1.9)"),
@@ -80,7 +81,7 @@ CODES: dict[str, tuple[Severity, str]] = {
 
 # Codes that mean "the daemon will not start with this file" (edits refuse to produce them).
 REFUSES_TO_START: frozenset[str] = frozenset(
-    {f"CQ1{n:02d}" for n in range(0, 13)} | {"CQ121"} | {f"CQ13{n}" for n in range(5)}
+    {f"CQ1{n:02d}" for n in range(0, 13)} | {"CQ121"} | {f"CQ13{n}" for n in range(6)}
 )
 
 
