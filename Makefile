@@ -25,9 +25,10 @@ $(TEST_STAMP): $(STAMP)
 demo: $(STAMP)
 	$(BIN)/pvequorum runbook restore-quorum --example -o demo-restore-quorum.ipynb
 
-## test: create .venv, install the test extras, run the whole suite
+## test: create .venv, install the test extras, run the whole suite on two workers
+## (one test file per worker: a file's lab tests share its fixtures and stay in order)
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## lint: ruff lint and format check, mypy (strict for the pure core); CI runs it too
 lint: $(TEST_STAMP)

@@ -174,7 +174,7 @@ def test_plans_refuse_clusters_beyond_their_node_limit(tmp_path: Path) -> None:
     from pvequorum.model import simple_cluster
 
     cluster = simple_cluster(MAX_PLAN_NODES + 1)
-    addresses = {n.name: f"10.0.{n.nodeid}.1" for n in cluster.nodes}
+    addresses = {n.name: [f"10.0.{n.nodeid}.1"] for n in cluster.nodes}
     conf = _write(tmp_path / "c.conf", lab_corosync_conf(cluster, addresses, "/x"))
     code, out, err = _run(["plan", "two-node", "--config", str(conf)])
     assert code == 2 and out == ""

@@ -187,7 +187,8 @@ def test_model_qdevice_scenario_lab_config_is_valid() -> None:
     from pvequorum.lab.configcheck import check_with_corosync
 
     cluster = simple_cluster(2, device=QDevice(votes=1))
-    text = lab_corosync_conf(cluster, {"pve1": "10.213.250.1", "pve2": "10.213.250.2"}, "/dev/null")
+    addresses = {"pve1": ["10.213.250.1"], "pve2": ["10.213.250.2"]}
+    text = lab_corosync_conf(cluster, addresses, "/dev/null")
     assert check_with_corosync(text).ok
 
 

@@ -109,7 +109,9 @@ def test_never_nothing_to_restore_when_quorate_is_no(cluster: Cluster, data) -> 
     from pvequorum.lab.conffile import lab_corosync_conf
 
     addresses = {n.name: f"10.0.0.{n.nodeid}" for n in cluster.nodes}
-    text = lab_corosync_conf(cluster, addresses, "/var/log/corosync/corosync.log")
+    text = lab_corosync_conf(
+        cluster, {n: [a] for n, a in addresses.items()}, "/var/log/corosync/corosync.log"
+    )
     up = data.draw(st.lists(st.sampled_from(cluster.names), min_size=1, unique=True))
     history = data.draw(st.sampled_from(["lost", "cold", "split"]))
     sim = Simulator(cluster)

@@ -23,11 +23,18 @@ def lab_corosync_conf(
     addresses: Mapping[str, Sequence[str]],
     logfile: str,
     links: LinkSettings | None = None,
+    qnetd_host: str | None = None,
 ) -> str:
     """`addresses[node][K]` is the node's address on link K; links beyond
     `links.count` (1 without the extension) are networks the lab has but corosync does
-    not use yet (the add-link and change-address procedures use them)."""
+    not use yet (the add-link and change-address procedures use them).  `qnetd_host`: the
+    lab's qnetd, written as `host` with `tls: on`, as `pvecm qdevice setup` writes them
+    (docs/scenario-format.md, "How the lab writes `cluster.quorum.device`")."""
     count = 1 if links is None else links.count
+    for name, node_addresses in addresses.items():
+        if isinstance(node_addresses, str):
+            # A string is a Sequence[str] too: "10.0.0.1"[0] would become ring0_addr "1".
+            raise TypeError(f"addresses[{name!r}] must be a list of addresses, one per link")
     priority = dict(links.link_priority or ()) if links is not None else {}
     lines = [
         "totem {",
@@ -65,10 +72,12 @@ def lab_corosync_conf(
             lines += ["  device {", f"    model: {device.model}"]
             if device.votes is not None:
                 lines.append(f"    votes: {device.votes}")
+            lines.append("    net {")
+            if qnetd_host is not None:
+                lines.append("      tls: on")
             lines += [
-                "    net {",
+                f"      host: {qnetd_host or device.host or '127.0.0.1'}",
                 f"      algorithm: {device.algorithm}",
-                f"      host: {device.host or '127.0.0.1'}",
                 f"      tie_breaker: {device.tie_breaker}",
                 "    }",
                 "  }",

@@ -20,7 +20,9 @@ from pathlib import Path
 
 from pvequorum.conf import corosync as corosync_conf
 from pvequorum.errors import InputError, PrerequisiteError
-from pvequorum.lab.core import _run, check_prerequisites, claim_netns, delete_netns, in_namespace
+from pvequorum.lab.core import check_prerequisites
+from pvequorum.lab.process import claim_netns, delete_netns, in_namespace
+from pvequorum.lab.process import run as _run
 
 START_GRACE_S = 1.5
 # The work directory is the scripts' $1 and the config their $2: never part of the text.

@@ -34,7 +34,16 @@ from typing import Any
 
 from pvequorum import cfgtool
 from pvequorum.errors import InputError, PrerequisiteError
+from pvequorum.lab import qdevice
 from pvequorum.lab.conffile import lab_corosync_conf
+from pvequorum.lab.process import (
+    claim_netns,
+    delete_netns,
+    in_namespace,
+)
+from pvequorum.lab.process import kill as _kill
+from pvequorum.lab.process import ours as _ours
+from pvequorum.lab.process import run as _run
 from pvequorum.model import Cluster
 from pvequorum.pmxcfs import etc_pve_writable
 from pvequorum.scenario import MAX_LINKS, LinkSettings, LinkTable, Observation
@@ -45,7 +54,6 @@ SUBNET_BASE = "10.213"  # 10.213.<lab index>.<nodeid>/24, only inside lab namesp
 # Network K (K > 0) of a lab: 10.<213 + K>.<lab index>.<nodeid>/24, also only inside them.
 MAX_INDEX = 249
 PVE_STANDIN = "/etc/pve"
-NETNS_DIR = Path("/var/run/netns")  # where `ip netns add` creates its names (iproute2)
 SETTLE_TIMEOUT_S = 60.0  # a loaded CI machine once needed more than 30 s for a three-way split
 DOWN_LOCK_WAIT_S = 60.0
 # The links extension's quiet wait (docs/scenario-format.md, "Waits"): no running node's view
@@ -133,59 +141,6 @@ def check_prerequisites() -> None:
             raise PrerequisiteError(f"the lab needs `{tool}` (Debian package {package})")
 
 
-def _run(
-    argv: list[str], *, check: bool = True, timeout: float = 20
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-    if check and result.returncode != 0:
-        raise PrerequisiteError(f"{' '.join(argv)} failed: {result.stderr.strip()}")
-    return result
-
-
-def in_namespace(netns: str, script: str, *args: str) -> list[str]:
-    """argv running `sh -c script args...` inside `netns`, in a private mount namespace
-    (so bind mounts over /run, /var/lib/corosync or /etc/pve stay with this process).
-
-    `args` are the script's $0, $1, ...: values go there, never into the script's text, so
-    a path or name is never parsed by the shell."""
-    return [
-        "ip",
-        "netns",
-        "exec",
-        netns,
-        "unshare",
-        "-m",
-        "--propagation",
-        "private",
-        "sh",
-        "-c",
-        script,
-        *args,
-    ]
-
-
-def claim_netns(netns: str) -> bool:
-    """`ip netns add`; False when the name is taken already.
-
-    iproute2 creates /var/run/netns/NAME with O_EXCL, so of two callers racing for one name
-    exactly one gets it: that makes a lab index, and everything named after it, unique on
-    the machine whoever's lab root the other lab's state lives in."""
-    result = _run(["ip", "netns", "add", netns], check=False)
-    if result.returncode == 0:
-        return True
-    if "File exists" in result.stderr or (NETNS_DIR / netns).exists():
-        return False
-    raise PrerequisiteError(f"ip netns add {netns} failed: {result.stderr.strip()}")
-
-
-def delete_netns(netns: str) -> None:
-    """Kill what runs inside `netns` (only what this lab put there can), then delete it."""
-    for pid in _run(["ip", "netns", "pids", netns], check=False).stdout.split():
-        if pid.isdigit():
-            _kill(int(pid), signal.SIGKILL)
-    _run(["ip", "netns", "del", netns], check=False)
-
-
 class LabBusy(InputError):
     """Another process holds the lab's lock: it is building or tearing that lab down."""
 
@@ -242,6 +197,9 @@ class NodeRuntime:
     pid: int | None = None
     addresses: list[str] = field(default_factory=list)
     ports: list[list[str]] = field(default_factory=list)
+    qnetd_address: str | None = None  # on the qnetd network, with a device only
+    qnetd_ports: list[str] | None = None
+    qdevice_pid: int | None = None
 
     def __post_init__(self) -> None:
         if not self.addresses:  # a state file from before the links extension
@@ -274,6 +232,10 @@ class Lab:
         if not isinstance(networks, int) or not count <= networks <= MAX_LINKS:
             raise InputError(f"networks must be {count}..{MAX_LINKS}, got {networks!r}")
         check_prerequisites()
+        device = cluster.quorum.device
+        self.has_qdevice = cluster.stack == "corosync" and device is not None
+        if self.has_qdevice:
+            qdevice.check_prerequisites()
         self.cluster = cluster
         self.link_settings = links
         self.networks = networks
@@ -286,6 +248,8 @@ class Lab:
         self.boot_id: str | None = _boot_id()
         self.build: str | None = secrets.token_hex(8)  # tells this build from a later one
         self.groups: list[list[str]] | None = None
+        self.qdevice_isolated: set[str] = set()
+        self.events: list[dict[str, Any]] = []
         self._layout(_free_index())
 
     def _layout(self, index: int) -> None:
@@ -296,6 +260,14 @@ class Lab:
         self.dir = LAB_ROOT / self.name
         self.switch = f"pvq{index}-sw"
         self.nodes: dict[str, NodeRuntime] = {}
+        self.qnetd_host: qdevice.QnetdHost | None = None
+        if self.has_qdevice:
+            self.qnetd_host = qdevice.QnetdHost(
+                netns=f"pvq{index}-qn",
+                address=qdevice.qnetd_address(index),
+                ports=[f"pvq{index}qno", f"pvq{index}qni"],
+                directory=str(self.dir / "qnetd"),
+            )
         for node in self.cluster.nodes:
             short = f"pvq{index}n{node.nodeid}"
             ports = [[f"{short}o"[:15], f"{short}i"[:15]]]
@@ -313,6 +285,9 @@ class Lab:
                 addresses=addresses,
                 ports=ports,
             )
+            if self.has_qdevice:
+                self.nodes[node.name].qnetd_address = qdevice.qnetd_address(index, node.nodeid)
+                self.nodes[node.name].qnetd_ports = [f"{short}qo"[:15], f"{short}qi"[:15]]
 
     # --- building and tearing down ----------------------------------------------------------
     def up(self) -> Lab:
@@ -354,6 +329,8 @@ class Lab:
                 self._bridge(0, network)
             for node in self.nodes.values():
                 self._build_node(node, created)
+            if self.qnetd_host is not None:
+                self._build_qnetd(self.qnetd_host, created)
         except BaseException:
             self._teardown(created)
             raise
@@ -376,7 +353,11 @@ class Lab:
         (directory / "pve").chmod(0o755)
         addresses = {n.name: n.addresses for n in self.nodes.values()}
         conf = lab_corosync_conf(
-            self.cluster, addresses, str(directory / "corosync.log"), self.link_settings
+            self.cluster,
+            addresses,
+            str(directory / "corosync.log"),
+            self.link_settings,
+            qnetd_host=None if self.qnetd_host is None else self.qnetd_host.address,
         )
         (directory / "etc" / "corosync.conf").write_text(conf)
         (directory / "pve" / "corosync.conf").write_text(conf)  # what /etc/pve would hold
@@ -385,28 +366,43 @@ class Lab:
         created.append(node.netns)
         _run(["ip", "-n", node.netns, "link", "set", "lo", "up"])
         for network, (outer, inner) in enumerate(node.ports):
-            _run(
-                [
-                    "ip",
-                    "link",
-                    "add",
-                    outer,
-                    "netns",
-                    self.switch,
-                    "type",
-                    "veth",
-                    "peer",
-                    "name",
-                    inner,
-                    "netns",
-                    node.netns,
-                ]
-            )
-            bridge = self._bridge(0, network)
-            _run(["ip", "-n", self.switch, "link", "set", outer, "master", bridge, "up"])
-            address = f"{node.addresses[network]}/24"
-            _run(["ip", "-n", node.netns, "addr", "add", address, "dev", inner])
-            _run(["ip", "-n", node.netns, "link", "set", inner, "up"])
+            self._plug(node.netns, outer, inner, self._bridge(0, network), node.addresses[network])
+
+    def _plug(self, netns: str, outer: str, inner: str, bridge: str, address: str) -> None:
+        """A veth pair from `netns` (end `inner`, with `address`/24) to `bridge` of the switch."""
+        veth = ["type", "veth", "peer", "name", inner, "netns", netns]
+        _run(["ip", "link", "add", outer, "netns", self.switch, *veth])
+        _run(["ip", "-n", self.switch, "link", "set", outer, "master", bridge, "up"])
+        _run(["ip", "-n", netns, "addr", "add", f"{address}/24", "dev", inner])
+        _run(["ip", "-n", netns, "link", "set", inner, "up"])
+
+    def _build_qnetd(self, host: qdevice.QnetdHost, created: list[str]) -> None:
+        """The qnetd network, its host, the certificates, and qnetd running (the contract:
+        "qnetd starts by itself before the first step whenever a device is configured")."""
+        if not claim_netns(host.netns):
+            raise _IndexTaken
+        created.append(host.netns)
+        _run(["ip", "-n", host.netns, "link", "set", "lo", "up"])
+        _run(["ip", "-n", self.switch, "link", "add", "qbr", "type", "bridge"])
+        _run(["ip", "-n", self.switch, "link", "set", "qbr", "up"])
+        ends = [(host.netns, host.ports, host.address)]
+        for node in self.nodes.values():
+            assert node.qnetd_ports is not None and node.qnetd_address is not None
+            ends.append((node.netns, node.qnetd_ports, node.qnetd_address))
+        for netns, (outer, inner), address in ends:
+            self._plug(netns, outer, inner, "qbr", address)
+        ordered = sorted(self.nodes.values(), key=lambda n: n.nodeid)
+        took = qdevice.make_certificates(host, [n.directory for n in ordered], self.cluster.name)
+        self._event("certificates", took_ms=round(took * 1000))
+        qdevice.start_qnetd(host)
+        self._event("qnetd-start", pid=host.pid)
+
+    def _event(self, event: str, **fields: Any) -> None:
+        """The run's timeline (the raw sidecar's `events`): ms since the lab was built."""
+        if not self.events:
+            self._epoch = time.monotonic()
+        t_ms = round((time.monotonic() - self._epoch) * 1000)
+        self.events.append({"t_ms": t_ms, "event": event, **fields})
 
     def down(self) -> None:
         """Stop this lab's daemons, delete its namespaces and its directory (under its lock).
@@ -424,6 +420,8 @@ class Lab:
                 return
             current = disk is not None and self.boot_id in (None, _boot_id())
             namespaces = [n.netns for n in self.nodes.values()] + [self.switch]
+            if self.qnetd_host is not None:
+                namespaces.insert(0, self.qnetd_host.netns)
             self._teardown(namespaces if current else [])
 
     def _teardown(self, namespaces: list[str]) -> None:
@@ -467,6 +465,8 @@ class Lab:
             "ports_down": sorted([n, k] for n, k in self.ports_down),
             "cuts": sorted([a, b, k] for a, b, k in self.cuts),
             "loss": sorted([n, k, p] for (n, k), p in self.loss.items()),
+            "qnetd": None if self.qnetd_host is None else self.qnetd_host.__dict__,
+            "qdevice_isolated": sorted(self.qdevice_isolated),
         }
         tmp = self.dir / "state.json.tmp"
         tmp.write_text(json.dumps(state, indent=2))
@@ -518,6 +518,11 @@ class Lab:
         lab.ports_down = {(n, k) for n, k in state.get("ports_down", [])}
         lab.cuts = {(a, b, k) for a, b, k in state.get("cuts", [])}
         lab.loss = {(n, k): p for n, k, p in state.get("loss", [])}
+        qnetd = state.get("qnetd")
+        lab.qnetd_host = None if qnetd is None else qdevice.QnetdHost(**qnetd)
+        lab.has_qdevice = lab.qnetd_host is not None
+        lab.qdevice_isolated = set(state.get("qdevice_isolated", []))
+        lab.events = []
         return lab
 
     # --- faults -------------------------------------------------------------------------------
@@ -963,42 +968,6 @@ def _links_from_state(state: dict[str, Any]) -> LinkSettings:
         link_mode=state.get("link_mode"),
         link_priority=None if priority is None else tuple((int(k), int(v)) for k, v in priority),
     )
-
-
-def _ours(pid: int | None, netns: str) -> bool:
-    """Whether `pid` is still the daemon this lab started in `netns`.
-
-    A pid in state.json may be anything's by now (the daemon died and the pid was reused):
-    it counts only while that process runs inside the node's own namespace.  A child of this
-    process that is not reaped yet cannot have been reused, whatever namespace it is in."""
-    if pid is None:
-        return False
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        pass
-    try:
-        theirs = os.stat(f"/proc/{pid}/ns/net")
-        node = os.stat(NETNS_DIR / netns)
-    except OSError:
-        return False
-    same = (theirs.st_dev, theirs.st_ino) == (node.st_dev, node.st_ino)
-    return same and "Z" not in _proc_state(pid)
-
-
-def _proc_state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return "Z"
-
-
-def _kill(pid: int | None, sig: signal.Signals) -> None:
-    if pid is None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
 
 
 def running_labs() -> list[str]:
