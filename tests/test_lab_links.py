@@ -9,9 +9,9 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
+from labcompare import lab_verdict
 from paths import PROJECT
 from prereq import require_lab
 
@@ -68,20 +68,8 @@ def test_the_simulator_agrees_with_every_links_recording() -> None:
 @pytest.mark.lab
 def test_the_lab_agrees_with_every_links_recording_and_the_simulator() -> None:
     require_lab()
-    from pvequorum.lab.runner import run_on_lab
-
-    def check(path: Path) -> str | None:
-        scenario = load_scenario(path)
-        lab = run_on_lab(scenario)
-        recorded = json.loads(path.with_name(path.stem + ".real.json").read_text())
-        against_recording = first_difference(lab, recorded, scenario)
-        if against_recording is not None:
-            return f"lab vs recording: {against_recording}"
-        against_simulator = first_difference(run_scenario(scenario), lab, scenario)
-        return None if against_simulator is None else f"simulator vs lab: {against_simulator}"
-
     with ThreadPoolExecutor(PARALLEL_LABS) as pool:
-        verdicts = dict(zip(LINK_SCENARIOS, pool.map(check, LINK_SCENARIOS), strict=True))
+        verdicts = dict(zip(LINK_SCENARIOS, pool.map(lab_verdict, LINK_SCENARIOS), strict=True))
     differing = {p.name: v for p, v in verdicts.items() if v is not None}
     assert not differing, differing
 

@@ -54,6 +54,8 @@ def test_one_parameters_cell_with_literals_and_comments(name: str) -> None:
         assert f"## {section}" in headings
 
 
+COROSYNC_2_QDEVICE = edits.add_qdevice(COROSYNC_2, "192.168.1.50").new_text
+
 CASES = {
     "restore-quorum": (
         {"config_text": COROSYNC_2, "status_path": STATUS, "confirmed_down": "pve2"},
@@ -73,6 +75,11 @@ CASES = {
             "confirmed_down": "pve2",
             "qdevice_host": "192.168.1.50",
         },
+        "online",
+    ),
+    "remove-qdevice": (
+        {"config_text": COROSYNC_2_QDEVICE, "up": "pve1,pve2"},
+        {"config_text": COROSYNC_2_QDEVICE, "up": "pve1"},
         "online",
     ),
     "maintenance": (

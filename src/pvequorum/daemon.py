@@ -20,6 +20,20 @@ from pvequorum.model import Cluster
 
 MEMBER, DEAD = "member", "dead"
 QUORATE, WFASTATUS, FIRST = "quorate", "wfastatus", "first"
+# NODE_FLAGS_QDEVICE_REGISTERED / _ALIVE / _CAST_VOTE: sent in every nodeinfo, so each
+# member's Qdevice column is known on every node (reference 3.1).
+QDEVICE_REGISTERED, QDEVICE_ALIVE, QDEVICE_CAST = "qdevice_registered", "qdevice_alive", "cast"
+
+
+def qdevice_column(flags: set[str] | frozenset[str]) -> str:
+    """A member's Qdevice column from its nodeinfo flags: `NR` (not registered) or
+    alive,votes,master-wins as `A`/`NA`, `V`/`NV`, `MW`/`NMW` (reference 3.1).  Master
+    wins is only set by the disk model's master_wins call, never by model net: `NMW`."""
+    if QDEVICE_REGISTERED not in flags:
+        return "NR"
+    alive = "A" if QDEVICE_ALIVE in flags else "NA"
+    votes = "V" if QDEVICE_CAST in flags else "NV"
+    return f"{alive},{votes},NMW"
 
 
 @dataclass
@@ -58,7 +72,9 @@ class Daemon:
         self.atb_list = cfg.atb_list
         self.qdevice_votes = cman.qdisk_votes(cluster) if cman_stack else cfg.qdevice_votes
         self.qdevice_configured = cluster.quorum.device is not None
-        self.qdevice_cast = False
+        self.qdevice_registered = False  # corosync-qdevice registered with this votequorum
+        self.qdevice_alive = False  # ... and polls it
+        self.qdevice_cast = False  # ... with cast_vote 1
         self.quorum = 0
         self.quorate = False
         self.wfa_status = self.wait_for_all  # set at startup only (reference 1.7)
@@ -254,8 +270,32 @@ class Daemon:
         self.set_member_expected(value)
         self.recalculate(allow_decrease=True, by_current_nodes=False)
 
-    def set_qdevice_cast(self, cast: bool) -> bool:
-        """A qdevice poll; returns True when the flags changed (a nodeinfo is then sent, 3.1)."""
-        changed = cast != self.qdevice_cast
-        self.qdevice_cast = cast
+    def set_qdevice(self, *, registered: bool, alive: bool, cast: bool) -> bool:
+        """The local device's state after its register, polls or their timeout; True when
+        it changed, and votequorum then sends a nodeinfo (reference 3.1).
+
+        A cman quorum disk is no votequorum qdevice: only its vote counts (reference 8.3),
+        and it sets no flags."""
+        if self.cman:
+            state = (False, False, cast)
+        else:
+            state = (registered, alive and registered, cast and alive and registered)
+        changed = state != (self.qdevice_registered, self.qdevice_alive, self.qdevice_cast)
+        self.qdevice_registered, self.qdevice_alive, self.qdevice_cast = state
+        if not self.cman:
+            for flag, on in zip(
+                (QDEVICE_REGISTERED, QDEVICE_ALIVE, QDEVICE_CAST), state, strict=True
+            ):
+                if on:
+                    self.us.flags.add(flag)
+                else:
+                    self.us.flags.discard(flag)
         return changed
+
+    def qdevice_columns(self) -> tuple[tuple[int, str], ...]:
+        """Each member's Qdevice column as this node's quorumtool prints it, nodeid order;
+        empty unless some member has a device registered (reference 3.1)."""
+        entries = sorted(self._member_entries(), key=lambda e: e.nodeid)
+        if not any(QDEVICE_REGISTERED in e.flags for e in entries):
+            return ()
+        return tuple((e.nodeid, qdevice_column(e.flags)) for e in entries)

@@ -82,6 +82,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "3.1": ("qdevice.md", "The corosync side (votequorum)"),
     "3.2": ("qdevice.md", "Algorithms"),
     "3.3": ("qdevice.md", "How Proxmox sets it up"),
+    "3.4": ("qdevice.md", "The same set-up in the lab"),
     # Proxmox corosync.conf
     "4": ("proxmox-corosync-conf.md", "Proxmox corosync.conf"),
     "4.1": ("proxmox-corosync-conf.md", "What pvecm create writes"),
@@ -97,6 +98,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "5.2": ("output-formats.md", "pvecm status"),
     "5.3": ("output-formats.md", "cman era pvecm status (cman_tool status)"),
     "5.4": ("output-formats.md", "corosync-cfgtool -s, -n, -b"),
+    "5.5": ("output-formats.md", "corosync-qdevice-tool -s/-sv and corosync-qnetd-tool -l/-lv"),
     # pmxcfs, HA
     "6": ("pmxcfs.md", "pmxcfs (/etc/pve) and quorum"),
     "7": ("ha.md", "HA and quorum"),

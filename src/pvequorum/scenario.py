@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,10 +19,25 @@ from pvequorum import limits
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster, ModelError, show, show_keys
 from pvequorum.textio import read_input
+from pvequorum.votequorum import FLAG_ORDER
 
 SCENARIO_FORMAT = "pvequorum-scenario/1"
 OBSERVATIONS_FORMAT = "pvequorum-observations/1"
 LINK_STEP_KINDS = ("link-down", "link-up", "link-cut", "link-uncut", "netem")
+QDEVICE_NODE_STEP_KINDS = (
+    "start-corosync",
+    "qdevice-start",
+    "qdevice-stop",
+    "qdevice-kill",
+    "isolate-qdevice",
+    "rejoin-qdevice",
+)
+"""The QDevice extension's steps that take a list of node names (docs/scenario-format.md,
+"Extension: QDevice", New step kinds)."""
+QDEVICE_STEP_KINDS = (*QDEVICE_NODE_STEP_KINDS, "qnetd", "await")
+DEVICE_ONLY_KINDS = frozenset(QDEVICE_STEP_KINDS) - {"await"}
+"""The QDevice steps that make sense only with `cluster.quorum.device`; `await` waits for
+any observation field and runs on every scenario."""
 STEP_KINDS = (
     "start",
     "stop",
@@ -33,8 +48,32 @@ STEP_KINDS = (
     "wait",
     "observe",
     *LINK_STEP_KINDS,
+    *QDEVICE_STEP_KINDS,
 )
-MEMBERSHIP_KINDS = frozenset({"start", "stop", "crash", "partition", "heal"})
+MEMBERSHIP_KINDS = frozenset({"start", "start-corosync", "stop", "crash", "partition", "heal"})
+"""Steps after which an engine waits for membership (`engine.settle`); `start-corosync`
+"waits for membership" like `start` (docs/scenario-format.md, "Extension: QDevice")."""
+QNETD_ACTIONS = ("stop", "kill", "start")
+AWAIT_DEFAULT_TIMEOUT_MS = 120_000
+AWAIT_MAX_TIMEOUT_MS = 600_000
+"""`await.timeout_ms` is 1..600000: the contract's default is 120 s; ten minutes bounds a
+lab run that would otherwise hang on a typo in a condition."""
+AWAIT_FIELD_CONDITIONS = (
+    "quorate",
+    "expected_votes",
+    "highest_expected",
+    "total_votes",
+    "quorum",
+    "flags",
+    "members",
+)
+"""The per-node observation fields an `await` may wait for (docs/scenario-format.md,
+"Per-node fields").  `links` and `qdevice` are nested tables; `device_cast` and
+`device_state` are the QDevice conditions."""
+AWAIT_CONDITIONS = (*AWAIT_FIELD_CONDITIONS, "device_cast", "device_state")
+QDEVICE_COLUMN = re.compile(r"NR|N?A,N?V,N?MW")
+"""A member's Qdevice column in `corosync-quorumtool -s`: NR, or alive,votes,master-wins
+(corosync v3.1.7 `tools/corosync-quorumtool.c`, `display_nodes_data()`)."""
 MAX_LINKS = 8
 """`cluster.links` is 1..8: knet has 8 links (docs/scenario-format.md, "Extension: links")."""
 LINK_MODES = ("passive", "active", "rr")
@@ -58,6 +97,18 @@ class Step:
     link: int | None = None
     loss: int | None = None  # netem: the loss in %, None for `clear`
     nondeterministic: bool = False
+    action: str | None = None  # qnetd: "stop", "kill" or "start"
+    conditions: tuple[tuple[str, object], ...] | None = None
+    """await: (condition, value) in the order written; lists are kept as tuples."""
+    timeout_ms: int | None = None  # await: None when absent (AWAIT_DEFAULT_TIMEOUT_MS)
+
+    @property
+    def await_timeout_ms(self) -> int:
+        return AWAIT_DEFAULT_TIMEOUT_MS if self.timeout_ms is None else self.timeout_ms
+
+    def condition_map(self) -> dict[str, object]:
+        """An await's conditions as JSON values (lists, not tuples), for the engines."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.conditions or ()}
 
     @property
     def restores_connectivity(self) -> bool:
@@ -82,8 +133,17 @@ class Step:
             if self.nondeterministic:
                 body["nondeterministic"] = True
             return {self.kind: body}
-        if self.kind in ("start", "stop", "crash"):
+        if self.kind in ("start", "stop", "crash", *QDEVICE_NODE_STEP_KINDS):
             return {self.kind: list(self.nodes)}
+        if self.kind == "qnetd":
+            return {"qnetd": self.action}
+        if self.kind == "await":
+            waited: dict[str, Any] = self.condition_map()
+            if self.nodes:
+                waited["nodes"] = list(self.nodes)
+            if self.timeout_ms is not None:
+                waited["timeout_ms"] = self.timeout_ms
+            return {"await": waited}
         if self.kind == "partition":
             return {"partition": [list(g) for g in self.groups]}
         if self.kind == "heal":
@@ -158,7 +218,13 @@ rows in link order; JSON `{"pve2": {"0": "connected"}}` (docs/scenario-format.md
 class QuorumReading(Protocol):
     """What an engine reads on one running node: a simulator `NodeView` or the lab's parsed
     `corosync-quorumtool -s` (`status.QuorumStatus`).  `None` is a line the tool did not
-    print; the format keeps it as null."""
+    print; the format keeps it as null.
+
+    The QDevice part (docs/scenario-format.md, "Per-node key `qdevice`") is what the
+    membership table shows: `qdevice_columns` the Qdevice column of every member as
+    (nodeid, column), empty when the table has no such column; `qdevice_name` the name in
+    the nodeid-0 row, None without that row; `qdevice_votes` the device's votes (the row's
+    votes, or N of `(votes N)`); `qdevice_cast` whether this node's device casts them."""
 
     @property
     def quorate(self) -> bool: ...
@@ -172,7 +238,67 @@ class QuorumReading(Protocol):
     def quorum(self) -> int | None: ...
     @property
     def flags(self) -> tuple[str, ...]: ...
+    @property
+    def qdevice_columns(self) -> tuple[tuple[int, str], ...]: ...
+    @property
+    def qdevice_name(self) -> str | None: ...
+    @property
+    def qdevice_votes(self) -> int | None: ...
+    @property
+    def qdevice_cast(self) -> bool: ...
     def member_names(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class QdeviceObservation:
+    """A node's per-node key `qdevice` (docs/scenario-format.md, "Extension: QDevice"):
+    `{"votes": N, "cast": bool, "name": "Qdevice", "members": {"pve1": "A,V,NMW"}}`.
+
+    `members` keeps the membership table's order (nodeid order); a member whose nodeid the
+    cluster does not know is keyed `"nodeid N"`, as the links extension does."""
+
+    votes: int | None
+    cast: bool
+    name: str
+    members: tuple[tuple[str, str], ...]
+
+    def column(self, name: str) -> str | None:
+        """The Qdevice column of this member, or None when it is not a member."""
+        return next((state for member, state in self.members if member == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "votes": self.votes,
+            "cast": self.cast,
+            "name": self.name,
+            "members": dict(self.members),
+        }
+
+    @classmethod
+    def read(
+        cls, reading: QuorumReading, names: Mapping[int, str] | None = None
+    ) -> QdeviceObservation | None:
+        """The key, whenever the table shows a Qdevice column or row; else None, so that
+        a document without a device stays byte for byte the same.
+
+        Member names come from `names` (nodeid -> name, the cluster's); without it, from
+        the reading itself: its members and its columns are the same rows, both in nodeid
+        order."""
+        columns = reading.qdevice_columns
+        if not columns and reading.qdevice_name is None:
+            return None
+        if names is None:
+            ids = sorted(nodeid for nodeid, _ in columns)
+            listed = reading.member_names()
+            names = dict(zip(ids, listed, strict=True)) if len(ids) == len(listed) else {}
+        return cls(
+            votes=reading.qdevice_votes,
+            cast=reading.qdevice_cast,
+            name=reading.qdevice_name or "",
+            members=tuple(
+                (names.get(nodeid, f"nodeid {nodeid}"), state) for nodeid, state in sorted(columns)
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -181,7 +307,7 @@ class NodeObservation:
 
     The extensions' per-node keys (docs/scenario-format.md, "Extensions") are optional
     fields, left out of `to_dict` while unset, so that version-1 documents stay byte for
-    byte the same: `links` (the links extension) is here; `qdevice` is still to come.
+    byte the same: `links` (the links extension) and `qdevice` (the QDevice extension).
     """
 
     name: str
@@ -194,11 +320,19 @@ class NodeObservation:
     members: tuple[str, ...]
     links: LinkTable | None = None
     """`corosync-cfgtool -s` on this node, only when the scenario uses the links extension."""
+    qdevice: QdeviceObservation | None = None
+    """The Qdevice column and row of this node's table, only when the table shows them."""
 
     @classmethod
     def read(
-        cls, name: str, reading: QuorumReading, links: LinkTable | None = None
+        cls,
+        name: str,
+        reading: QuorumReading,
+        links: LinkTable | None = None,
+        names: Mapping[int, str] | None = None,
     ) -> NodeObservation:
+        """The one place where a reading becomes a node's view, for both engines; `names`
+        (nodeid -> name) names the members of the `qdevice` key."""
         return cls(
             name=name,
             quorate=reading.quorate,
@@ -209,6 +343,7 @@ class NodeObservation:
             flags=tuple(reading.flags),
             members=tuple(reading.member_names()),
             links=links,
+            qdevice=QdeviceObservation.read(reading, names),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -225,6 +360,8 @@ class NodeObservation:
             out["links"] = {
                 peer: {str(link): status for link, status in row} for peer, row in self.links
             }
+        if self.qdevice is not None:
+            out["qdevice"] = self.qdevice.to_dict()
         return out
 
 
@@ -252,10 +389,13 @@ class Observation:
 
         `links` (the links extension) gives each node's `corosync-cfgtool -s` table."""
         order = {n.name: n.nodeid for n in cluster.nodes}
+        by_id = {n.nodeid: n.name for n in cluster.nodes}
         names = sorted(readings, key=order.__getitem__)
         return cls(
             tuple(
-                NodeObservation.read(n, readings[n], None if links is None else links[n])
+                NodeObservation.read(
+                    n, readings[n], None if links is None else links[n], names=by_id
+                )
                 for n in names
             ),
             split_brain,
@@ -312,8 +452,64 @@ class Undecided:
         return {"undecidable": self.reason}
 
 
-StepResult = Done | Accepted | Observation | Undecided
+@dataclass(frozen=True)
+class Refused:
+    """A `start` or `start-corosync` where corosync quit at once on some nodes because it
+    refused the configuration (docs/scenario-format.md, "Results of the QDevice
+    extension"; the refusals are reference 1.12).  With no refusal the result is `Done`."""
+
+    nodes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"refused": list(self.nodes)}
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """The result of an `await`: whether the conditions held in time, and after how many
+    ms.  `elapsed_ms` is a timing, never compared (`comparable_results`)."""
+
+    met: bool
+    elapsed_ms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"met": self.met, "elapsed_ms": self.elapsed_ms}
+
+
+StepResult = Done | Accepted | Observation | Undecided | Refused | Awaited
 """One entry of an observations document's `results`; `to_dict()` is its JSON form."""
+
+
+def conditions_hold(
+    observation: Observation, conditions: Mapping[str, object], nodes: Sequence[str] | None
+) -> bool:
+    """Whether every listed node (None: every running one) meets every `await` condition.
+
+    The one evaluation of `await` for both engines (docs/scenario-format.md, "New step
+    kinds"): a field condition compares the node's observation field (a list compares with
+    the field's list); `device_cast` is the node's `qdevice.cast`, `device_state` the
+    node's own entry in `qdevice.members`.  A listed node that is not running, or that
+    shows no Qdevice table for a device condition, does not meet it."""
+    for name in observation.names if nodes is None else nodes:
+        view = observation.get(name)
+        if view is None:
+            return False
+        for key, wanted in conditions.items():
+            if key in ("device_cast", "device_state"):
+                device = view.qdevice
+                if device is None:
+                    return False
+                seen: object = device.cast if key == "device_cast" else device.column(name)
+            elif key in AWAIT_FIELD_CONDITIONS:
+                seen = getattr(view, key)
+            else:
+                raise ValueError(f"unknown await condition {key!r}")  # past the loader
+            if isinstance(wanted, list | tuple):
+                if not isinstance(seen, tuple) or tuple(wanted) != seen:
+                    return False
+            elif type(seen) is not type(wanted) or seen != wanted:
+                return False
+    return True
 
 
 def _is_int(value: object) -> bool:
@@ -394,14 +590,133 @@ def _parse_link_step(kind: str, value: object, where: str, known: set[str], link
     return Step(kind, nodes=(node,), link=link, loss=loss, nondeterministic=nondeterministic)
 
 
-def _parse_step(raw: object, where: str, known: set[str], links: int = 1) -> Step:
+def _device_problem(cluster: Cluster) -> str | None:
+    """Why this cluster cannot run the QDevice steps, or None: they drive corosync-qdevice
+    and corosync-qnetd, so they need a corosync cluster whose `quorum.device` is a net
+    model (docs/scenario-format.md, "Extension: QDevice"; a cman quorum disk has neither)."""
+    device = cluster.quorum.device
+    if device is None:
+        return "needs cluster.quorum.device"
+    if cluster.stack != "corosync" or device.model != "net":
+        return "needs a corosync cluster whose quorum.device has model net (corosync-qnetd)"
+    return None
+
+
+def _parse_await(value: object, where: str, cluster: Cluster) -> Step:
+    """`{"await": {COND..., "nodes": [...], "timeout_ms": N}}`, fail-closed: every key is a
+    known condition or `nodes`/`timeout_ms`, and every value has the field's type (docs/
+    scenario-format.md, "New step kinds")."""
+    if not isinstance(value, dict):
+        raise ScenarioError(f"await takes an object of conditions, got {show(value)}", where)
+    unknown = set(value) - set(AWAIT_CONDITIONS) - {"nodes", "timeout_ms"}
+    if unknown:
+        raise ScenarioError(
+            f"await: unknown key(s) {show_keys(unknown)} (conditions: "
+            f"{', '.join(AWAIT_CONDITIONS)}; also nodes, timeout_ms)",
+            where,
+        )
+    known = set(cluster.names)
+    nodes: tuple[str, ...] = ()
+    if "nodes" in value:
+        nodes = _name_list(value["nodes"], where, known, "await.nodes")
+    timeout: int | None = None
+    if "timeout_ms" in value:
+        timeout = value["timeout_ms"]
+        if not _is_int(timeout) or not 1 <= timeout <= AWAIT_MAX_TIMEOUT_MS:
+            raise ScenarioError(
+                f"await.timeout_ms must be an integer 1..{AWAIT_MAX_TIMEOUT_MS}, "
+                f"got {show(timeout)}",
+                where,
+            )
+    conditions = tuple(
+        (key, _condition_value(key, wanted, where, cluster))
+        for key, wanted in value.items()
+        if key not in ("nodes", "timeout_ms")
+    )
+    if not conditions:
+        raise ScenarioError(
+            f"await needs at least one condition ({', '.join(AWAIT_CONDITIONS)})", where
+        )
+    return Step("await", nodes=nodes, conditions=conditions, timeout_ms=timeout)
+
+
+def _condition_value(key: str, wanted: object, where: str, cluster: Cluster) -> object:
+    """One await condition's value, of the type its observation field has.  Lists come
+    back as tuples in the order the observation prints them (corosync's flag order,
+    nodeid order), so that a condition that could never hold is refused here."""
+    what = f"await.{key}"
+    if key in ("quorate", "device_cast"):
+        if not isinstance(wanted, bool):
+            raise ScenarioError(f"{what} takes true or false, got {show(wanted)}", where)
+    elif key in ("expected_votes", "highest_expected", "total_votes", "quorum"):
+        in_range = isinstance(wanted, int) and 0 <= wanted <= limits.MAX_TOTAL_VOTES
+        if isinstance(wanted, bool) or not in_range:
+            raise ScenarioError(
+                f"{what} must be an integer 0..{limits.MAX_TOTAL_VOTES}, got {show(wanted)}",
+                where,
+            )
+    elif key == "device_state":
+        if not isinstance(wanted, str) or not QDEVICE_COLUMN.fullmatch(wanted):
+            raise ScenarioError(
+                f'{what} takes a Qdevice column such as "A,V,NMW" or "NR", got {show(wanted)}',
+                where,
+            )
+    elif key == "flags":
+        words = ("2node",) if cluster.stack == "cman" else FLAG_ORDER
+        if not isinstance(wanted, list) or not all(isinstance(w, str) for w in wanted):
+            raise ScenarioError(f"{what} takes a list of flag words, got {show(wanted)}", where)
+        bad = [w for w in wanted if w not in words]
+        if bad:
+            raise ScenarioError(
+                f"{what}: unknown flag {show(bad[0])} (flags: {', '.join(words)})", where
+            )
+        if list(wanted) != sorted(set(wanted), key=words.index):
+            raise ScenarioError(
+                f"{what} must list each flag once, in the order corosync prints them "
+                f"({', '.join(words)})",
+                where,
+            )
+        return tuple(wanted)
+    else:  # members
+        names = _name_list(wanted, where, set(cluster.names), what)
+        order = {n.name: n.nodeid for n in cluster.nodes}
+        if list(names) != sorted(names, key=order.__getitem__):
+            raise ScenarioError(f"{what} must list the members in nodeid order", where)
+        return names
+    if key.startswith("device_") and _device_problem(cluster) is not None:
+        raise ScenarioError(f"{what} {_device_problem(cluster)}", where)
+    return wanted
+
+
+def _parse_qdevice_step(kind: str, value: object, where: str, cluster: Cluster) -> Step:
+    """A QDevice-extension step (docs/scenario-format.md, "New step kinds")."""
+    problem = _device_problem(cluster) if kind in DEVICE_ONLY_KINDS else None
+    if problem is not None:
+        raise ScenarioError(f"{kind} {problem}", where)
+    if kind == "await":
+        return _parse_await(value, where, cluster)
+    if kind == "qnetd":
+        if value not in QNETD_ACTIONS:
+            raise ScenarioError(
+                f"qnetd takes one of {', '.join(map(repr, QNETD_ACTIONS))}, got {show(value)}",
+                where,
+            )
+        assert isinstance(value, str)
+        return Step(kind, action=value)
+    return Step(kind, nodes=_name_list(value, where, set(cluster.names), kind))
+
+
+def _parse_step(raw: object, where: str, cluster: Cluster, links: int = 1) -> Step:
     if not isinstance(raw, dict) or len(raw) != 1:
         raise ScenarioError(f"a step is an object with exactly one key, got {show(raw)}", where)
     ((kind, value),) = raw.items()
     if kind not in STEP_KINDS:
         raise ScenarioError(f"unknown step {show(kind)} (known: {', '.join(STEP_KINDS)})", where)
+    known = set(cluster.names)
     if kind in LINK_STEP_KINDS:
         return _parse_link_step(kind, value, where, known, links)
+    if kind in QDEVICE_STEP_KINDS:
+        return _parse_qdevice_step(kind, value, where, cluster)
     if kind in ("start", "stop", "crash"):
         return Step(kind, nodes=_name_list(value, where, known, kind))
     if kind == "partition":
@@ -457,7 +772,7 @@ def _check_running(steps: tuple[Step, ...], source: str) -> None:
     """Reject `expected` on a node that is not running at that point (statically)."""
     running: set[str] = set()
     for i, step in enumerate(steps):
-        if step.kind == "start":
+        if step.kind in ("start", "start-corosync"):
             running.update(step.nodes)
         elif step.kind in ("stop", "crash"):
             running.difference_update(step.nodes)
@@ -500,10 +815,9 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(
             f"steps: {len(raw_steps)} steps, more than the limit of {limits.MAX_STEPS}", source
         )
-    known = set(cluster.names)
     count = 1 if settings is None else settings.count
     steps = tuple(
-        _parse_step(raw, f"{source}: step {i}", known, count) for i, raw in enumerate(raw_steps)
+        _parse_step(raw, f"{source}: step {i}", cluster, count) for i, raw in enumerate(raw_steps)
     )
     _check_running(steps, source)
     if settings is None and any(s.kind in LINK_STEP_KINDS for s in steps):
@@ -688,15 +1002,24 @@ NOT_COMPARED: dict[str, Any] = {"not compared": "nondeterministic"}
 """What `comparable_results` puts in place of a result that comparisons skip."""
 
 
+def _comparable(result: dict[str, Any]) -> dict[str, Any]:
+    """A result without what comparisons drop: the simulator-only `split_brain`, and an
+    await's `elapsed_ms`, a timing (docs/scenario-format.md, "Comparing with the QDevice
+    extension")."""
+    dropped = {"split_brain", "elapsed_ms"} if "met" in result else {"split_brain"}
+    return {k: v for k, v in result.items() if k not in dropped}
+
+
 def comparable_results(
     document: dict[str, Any], scenario: Scenario | None = None
 ) -> list[dict[str, Any]]:
-    """Results with the simulator-only `split_brain` key removed (scenario format); with the
-    scenario, the results of its nondeterministic stretches (`Scenario.uncompared_steps`)
-    are replaced by `NOT_COMPARED`, whatever either engine recorded there."""
+    """Results with the simulator-only `split_brain` key and the `elapsed_ms` of each
+    await removed (scenario format); with the scenario, the results of its nondeterministic
+    stretches (`Scenario.uncompared_steps`) are replaced by `NOT_COMPARED`, whatever either
+    engine recorded there."""
     skipped = frozenset() if scenario is None else scenario.uncompared_steps()
     return [
-        NOT_COMPARED if i in skipped else {k: v for k, v in result.items() if k != "split_brain"}
+        NOT_COMPARED if i in skipped else _comparable(result)
         for i, result in enumerate(document["results"])
     ]
 

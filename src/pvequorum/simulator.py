@@ -25,7 +25,7 @@ after any membership change, from the state before the stretch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +35,19 @@ from pvequorum.daemon import Daemon
 from pvequorum.engine import Undecidable
 from pvequorum.errors import InputError
 from pvequorum.model import Cluster
-from pvequorum.scenario import LinkSettings, LinkTable, Observation, Scenario
+from pvequorum.scenario import (
+    QNETD_ACTIONS,
+    LinkSettings,
+    LinkTable,
+    Observation,
+    Scenario,
+    conditions_hold,
+)
 from pvequorum.startup import node_startup_error
+
+QDEVICE_NAME = "Qdevice"
+"""The name corosync-qdevice registers under unless configured otherwise
+(`votequorum_device_name`, corosync-qdevice(8)); the scenario keys cannot change it."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,10 @@ class NodeView:
     qdevice_votes: int
     qdevice_cast: bool
     wait_for_all_status: bool
+    qdevice_columns: tuple[tuple[int, str], ...] = ()
+    """Each member's Qdevice column (nodeid, column); empty when the table shows none."""
+    qdevice_name: str | None = None
+    """The nodeid-0 row's name, None without that row (reference 3.1)."""
 
     def member_names(self) -> tuple[str, ...]:
         """Member names in nodeid order (`scenario.QuorumReading`, as a parsed status)."""
@@ -104,8 +119,18 @@ class Simulator:
         self._names = {n.nodeid: n.name for n in cluster.nodes}
         self._daemons: dict[str, Daemon] = {}
         self._groups: tuple[frozenset[str], ...] | None = None  # None: fully connected
-        self._previously_quorate: frozenset[int] = frozenset()
         self.log: list[str] = []
+        # QDevice (reference 3.1, 3.2): the daemons, qnetd, and qnetd's own state
+        self.qnetd_alive = self._has_qnetd  # qnetd runs before step 0
+        self._qdevice_running: set[str] = set()  # corosync-qdevice runs on these nodes
+        self._registered: set[str] = set()  # ... and is registered with their votequorum
+        self._isolated: set[str] = set()  # isolate-qdevice: no path to qnetd
+        self._vote: dict[str, bool] = {}  # each running qdevice's vote (ACK)
+        self._kept: dict[str, frozenset[int]] = {}  # lms + WFA: vote kept at this ring
+        self._clients: list[str] = []  # qnetd's client list, in connection order
+        self._client_ring: dict[str, frozenset[int]] = {}  # the membership each reported
+        self._lms_last: dict[str, bool | None] = {}  # lms: each client's last result
+        self._quorate_partition: frozenset[int] = frozenset()  # ffsplit's last winner
 
     # --- helpers ---------------------------------------------------------------------------
     def _check_names(self, names: Iterable[str]) -> list[str]:
@@ -259,14 +284,14 @@ class Simulator:
             return
         partitions = self.partitions()
         ids_of = [tuple(self._ids[n] for n in part) for part in partitions]
-        casts = self._qdevice_casts(ids_of)
-        for part, ids, cast in zip(partitions, ids_of, casts, strict=True):
+        devices = self._device_states(partitions, ids_of)
+        for part, ids in zip(partitions, ids_of, strict=True):
             daemons = [self._daemons[n] for n in part]
             changed = any(d.members != ids for d in daemons)
             if changed:
                 for d in daemons:
                     d.sync_init(ids, self.now)
-                    d.set_qdevice_cast(cast)
+                    d.set_qdevice(**devices[self._names[d.nodeid]])
                 infos = [d.nodeinfo() for d in daemons]
                 for d in daemons:
                     for info in infos:
@@ -275,30 +300,115 @@ class Simulator:
                     d.sync_activate()
             else:
                 for sender in daemons:
-                    if sender.set_qdevice_cast(cast):
+                    if sender.set_qdevice(**devices[self._names[sender.nodeid]]):
                         info = sender.nodeinfo()
                         for d in daemons:
                             d.receive_nodeinfo(info)
-        self._previously_quorate = frozenset(d.nodeid for d in self._daemons.values() if d.quorate)
 
-    def _qdevice_casts(self, partitions: Sequence[tuple[int, ...]]) -> tuple[bool, ...]:
+    def _device_states(
+        self, partitions: Sequence[tuple[str, ...]], ids_of: Sequence[tuple[int, ...]]
+    ) -> dict[str, dict[str, bool]]:
+        """Each running node's device after this change: registered, alive, cast.
+
+        A cman quorum disk: the qdiskd master's partition (lowest running id) holds it.
+        Otherwise qnetd decides for the qdevices connected to it (`_qnetd_decide`), and a
+        node's vote counts while its qdevice runs and was answered ACK (reference 3.2)."""
+        states: dict[str, dict[str, bool]] = {}
         device = self.cluster.quorum.device
-        if device is None or not partitions:
-            return tuple(False for _ in partitions)
         if self.cluster.stack == "cman":
-            # A quorum disk: the qdiskd master's partition (lowest running id) holds it.
-            lowest = min(min(p) for p in partitions)
-            return tuple(lowest in p for p in partitions)
-        return qnetd.qnetd_votes(
-            [frozenset(p) for p in partitions],
-            [n.nodeid for n in self.cluster.nodes],
-            device.algorithm,
-            device.tie_breaker,
-            self._previously_quorate,
-        )
+            lowest = min((min(ids) for ids in ids_of), default=0)
+            for part, ids in zip(partitions, ids_of, strict=True):
+                for name in part:
+                    cast = device is not None and lowest in ids
+                    states[name] = {"registered": False, "alive": False, "cast": cast}
+            return states
+        ring = {
+            name: frozenset(ids)
+            for part, ids in zip(partitions, ids_of, strict=True)
+            for name in part
+        }
+        if device is not None:
+            self._qnetd_decide(ring, device.algorithm, device.tie_breaker)
+        for name in ring:
+            alive = name in self._qdevice_running
+            states[name] = {
+                "registered": name in self._registered,
+                "alive": alive,
+                "cast": alive and self._vote.get(name, False),
+            }
+        return states
+
+    def _qnetd_decide(
+        self, ring: Mapping[str, frozenset[int]], algorithm: str, tie_breaker: str
+    ) -> None:
+        """Update qnetd's clients and each running qdevice's vote (`_vote`) after a change.
+
+        qnetd's client list keeps connection order; clients that connect in one change are
+        appended in nodeid order (the simulator's choice: in the lab they connect when
+        their retry timers fire).  ffsplit re-selects the quorate partition at every client
+        event (`qnetd.ffsplit_partition`); lms answers a client when it connects or reports
+        a new membership (`qnetd.lms_vote`).  A qdevice without qnetd votes NACK, except
+        under lms with `quorum.wait_for_all` set on a quorate node, which keeps its vote
+        until its membership changes (`qdevice_net_algo_lms_disconnected()`, reference
+        3.2, measured in 12.1)."""
+        reachable = [
+            n
+            for n in self.running
+            if n in self._qdevice_running and self.qnetd_alive and n not in self._isolated
+        ]
+        left = [c for c in self._clients if c not in reachable]
+        new = [n for n in reachable if n not in self._clients]
+        self._clients = [c for c in self._clients if c in reachable] + new
+        for name in left:
+            self._lms_last.pop(name, None)
+        if not self._clients:  # the last client is gone: qnetd frees the cluster's data
+            self._quorate_partition = frozenset()
+        moved = [c for c in self._clients if self._client_ring.get(c) != ring[c]]
+        clients = [(self._ids[c], ring[c]) for c in self._clients]
+        if algorithm == "lms":
+            last = {self._ids[c]: self._lms_last.get(c) for c in self._clients}
+            for name in self._clients:
+                if name in new or name in moved:
+                    ack, last[self._ids[name]] = qnetd.lms_vote(
+                        (self._ids[name], ring[name]), clients, last, tie_breaker
+                    )
+                    self._lms_last[name] = last[self._ids[name]]
+                    self._vote[name] = ack
+        else:
+            if left or new or moved:
+                self._quorate_partition = qnetd.ffsplit_partition(
+                    clients,
+                    [n.nodeid for n in self.cluster.nodes],
+                    tie_breaker,
+                    self._quorate_partition,
+                )
+            for name in self._clients:
+                self._vote[name] = self._ids[name] in self._quorate_partition
+        keeps = algorithm == "lms" and self.cluster.quorum.wait_for_all == 1
+        for name in ring:
+            if name in self._clients or name not in self._qdevice_running:
+                self._kept.pop(name, None)
+                continue
+            if name in left and keeps and self._vote.get(name) and self._daemons[name].quorate:
+                self._kept[name] = ring[name]
+            self._vote[name] = self._kept.get(name) == ring[name]
+            if not self._vote[name]:
+                self._kept.pop(name, None)
+        self._client_ring = {c: ring[c] for c in self._clients}
 
     def start(self, names: Iterable[str]) -> list[str]:
-        """Start corosync on these nodes; returns the ones that refused to start."""
+        """Start corosync on these nodes, and then, with a device, corosync-qdevice on
+        those of them where corosync runs (systemd's order); returns the ones that refused
+        to start (docs/scenario-format.md, "Base steps when a device is configured")."""
+        names = self._check_names(names)
+        refused = self.start_corosync(names)
+        if self._has_qnetd:
+            self.qdevice_start(names)
+        return refused
+
+    def start_corosync(self, names: Iterable[str]) -> list[str]:
+        """Start corosync alone on these nodes; returns the ones that refused to start
+        (`startup_error`, reference 1.12)."""
         refused = []
         for name in self._check_names(names):
             if name in self._daemons:
@@ -315,13 +425,99 @@ class Simulator:
         return refused
 
     def stop(self, names: Iterable[str]) -> None:
-        """Clean stop; without allow_downscale votequorum sends no goodbye (reference 1.10)."""
+        """Clean stop; without allow_downscale votequorum sends no goodbye (reference 1.10).
+
+        With a device, corosync-qdevice stops first and unregisters; either way its
+        registration dies with corosync."""
         for name in self._check_names(names):
             self._daemons.pop(name, None)
+            self._forget_qdevice(name, registered=False)
         self._settle()
 
     def crash(self, names: Iterable[str]) -> None:
         self.stop(names)
+
+    # --- QDevice (docs/scenario-format.md, "Extension: QDevice"; reference 3.1, 3.2) -----
+    @property
+    def _has_qnetd(self) -> bool:
+        return self.cluster.stack == "corosync" and self.cluster.quorum.device is not None
+
+    def _forget_qdevice(self, name: str, *, registered: bool) -> None:
+        """corosync-qdevice is gone from this node; with `registered` its registration
+        stays behind (SIGKILL: nobody unregisters it)."""
+        self._qdevice_running.discard(name)
+        if not registered:
+            self._registered.discard(name)
+        self._vote.pop(name, None)
+        self._kept.pop(name, None)
+
+    def _check_device(self, step: str) -> None:
+        if not self._has_qnetd:
+            raise InputError(f"{step}: the cluster has no quorum.device for corosync-qnetd")
+
+    def qdevice_start(self, names: Iterable[str]) -> None:
+        """corosync-qdevice on those of these nodes where corosync runs: it registers with
+        votequorum (the `Qdevice` flag, the column on every member) and connects to qnetd."""
+        self._check_device("qdevice-start")
+        for name in self._check_names(names):
+            if name in self._daemons:
+                self._qdevice_running.add(name)
+                self._registered.add(name)
+        self._settle()
+
+    def qdevice_stop(self, names: Iterable[str]) -> None:
+        """SIGTERM: corosync-qdevice unregisters, its column shows `NR` (reference 12.1)."""
+        self._check_device("qdevice-stop")
+        for name in self._check_names(names):
+            self._forget_qdevice(name, registered=False)
+        self._settle()
+
+    def qdevice_kill(self, names: Iterable[str]) -> None:
+        """SIGKILL: still registered, but no poll comes, so after the device timeout the
+        member shows `NA,NV` (reference 3.1, 12.1); the simulator is past that timeout."""
+        self._check_device("qdevice-kill")
+        for name in self._check_names(names):
+            self._forget_qdevice(name, registered=name in self._registered)
+        self._settle()
+
+    def qnetd(self, action: str) -> None:
+        """Stop or kill ("stop", "kill": the same here, the host stays up and the
+        connections are closed at once) or start ("start") corosync-qnetd."""
+        self._check_device("qnetd")
+        if action not in QNETD_ACTIONS:
+            raise InputError(f"qnetd: {action!r} is not one of {', '.join(QNETD_ACTIONS)}")
+        self.qnetd_alive = action == "start"
+        self._settle()
+
+    def isolate_qdevice(self, names: Iterable[str]) -> None:
+        """Cut these nodes from qnetd (their peers still reach them): past the heartbeat
+        timeouts their qdevices are disconnected clients (reference 12.1)."""
+        self._check_device("isolate-qdevice")
+        self._isolated.update(self._check_names(names))
+        self._settle()
+
+    def rejoin_qdevice(self, names: Iterable[str]) -> None:
+        self._check_device("rejoin-qdevice")
+        self._isolated.difference_update(self._check_names(names))
+        self._settle()
+
+    def await_(
+        self, conditions: Mapping[str, object], nodes: Sequence[str] | None, timeout_ms: int
+    ) -> tuple[bool, int]:
+        """(met, elapsed ms): every change has settled at once, so the conditions hold now
+        or only once a last_man_standing timer fires within `timeout_ms`; otherwise the
+        time runs out (docs/scenario-format.md, "New step kinds")."""
+        began = self.now
+        end = began + timeout_ms
+        while True:
+            if conditions_hold(self.observe(), conditions, nodes):
+                return True, self.now - began
+            due = [d.lms_deadline for d in self._daemons.values() if d.lms_deadline is not None]
+            upcoming = [t for t in due if t <= end]
+            if not upcoming:
+                self.wait(end - self.now)
+                return False, timeout_ms
+            self.wait(max(0, min(upcoming) - self.now))
 
     def partition(self, groups: Sequence[Sequence[str]]) -> None:
         placed: set[str] = set()
@@ -354,7 +550,6 @@ class Simulator:
         part = next(p for p in self.partitions() if name in p)
         for member in part:
             self._daemons[member].receive_expected_reconfigure(votes)
-        self._previously_quorate = frozenset(d.nodeid for d in self._daemons.values() if d.quorate)
         return True
 
     def wait(self, ms: int) -> None:
@@ -390,8 +585,9 @@ class Simulator:
                 wait_for_all=d.wait_for_all,
                 last_man_standing=d.last_man_standing,
                 auto_tie_breaker=d.atb is not vq.Atb.NONE,
-                qdevice_registered=d.qdevice_configured,
+                qdevice_registered=d.qdevice_registered,
             )
+        columns = d.qdevice_columns()
         return NodeView(
             name=name,
             nodeid=d.nodeid,
@@ -407,6 +603,8 @@ class Simulator:
             qdevice_votes=d.qdevice_votes,
             qdevice_cast=d.qdevice_cast,
             wait_for_all_status=d.wfa_status,
+            qdevice_columns=columns,
+            qdevice_name=QDEVICE_NAME if columns else None,
         )
 
     def views(self) -> dict[str, NodeView]:

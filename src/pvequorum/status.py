@@ -33,6 +33,9 @@ class MemberRow:
     name: str
     local: bool = False
     qdevice: str | None = None  # e.g. "A,V,NMW" or "NR" when the Qdevice column is shown
+    votes_note: int | None = None
+    """N of a trailing `(votes N)`: the nodeid-0 row of a node whose device does not cast
+    shows 0 votes and the device's votes there (corosync-quorumtool.c)."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,19 @@ class QuorumStatus:
     config_version: int | None = None
     transport: str | None = None
     qdevice_votes: int | None = None
+    """The device's votes: the nodeid-0 row's, or its `(votes N)` when this node does not
+    cast them; cman's `Quorum device votes`."""
+    qdevice_cast: bool = False
+    """This node's device casts its votes: the nodeid-0 row shows them without `(votes N)`."""
+    qdevice_name: str | None = None
+    """The name in the nodeid-0 row (`Qdevice`), None when the table has no such row."""
     stack: str = "corosync"
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def qdevice_columns(self) -> tuple[tuple[int, str], ...]:
+        """(nodeid, Qdevice column) of every member row that has one, in nodeid order."""
+        return tuple(sorted((m.nodeid, m.qdevice) for m in self.members if m.qdevice is not None))
 
     @property
     def local_name(self) -> str | None:
@@ -92,10 +106,12 @@ def _parse_member_line(line: str, has_qdevice: bool, where: str) -> MemberRow:
     local = text.endswith(" (local)")
     if local:
         text = text[: -len(" (local)")]
-    text = re.sub(r" \(votes \d+\)$", "", text)
+    note = re.search(r" \(votes (\d+)\)$", text)
+    if note:
+        text = text[: note.start()]
     if not text:
         raise StatusParseError(f"membership row has no name: {line!r}", where)
-    return MemberRow(nodeid, votes, text, local, qdevice)
+    return MemberRow(nodeid, votes, text, local, qdevice, int(note.group(1)) if note else None)
 
 
 def parse_status(text: str, source: str = "<status>") -> QuorumStatus:
@@ -147,7 +163,11 @@ def parse_status(text: str, source: str = "<status>") -> QuorumStatus:
         value = fields.get(label, "").strip()
         return _int(value, source, label) if value else None
 
-    qdev_rows = [m for m in members if m.nodeid == 0]
+    qdev_row = next((m for m in members if m.nodeid == 0), None)
+    qdevice_votes = None
+    if qdev_row is not None:
+        noted = qdev_row.votes_note
+        qdevice_votes = qdev_row.votes if noted is None else noted
     return QuorumStatus(
         quorate=quorate,
         expected_votes=field_int("Expected votes"),
@@ -163,7 +183,9 @@ def parse_status(text: str, source: str = "<status>") -> QuorumStatus:
         cluster_name=fields.get("Name", "").strip() or None,
         config_version=field_int("Config Version"),
         transport=fields.get("Transport", "").strip() or None,
-        qdevice_votes=qdev_rows[0].votes if qdev_rows else None,
+        qdevice_votes=qdevice_votes,
+        qdevice_cast=qdev_row is not None and qdev_row.votes_note is None,
+        qdevice_name=None if qdev_row is None else qdev_row.name,
     )
 
 
@@ -199,6 +221,7 @@ def _parse_cman(text: str, source: str) -> QuorumStatus:
         cluster_name=fields.get("Cluster Name") or None,
         config_version=field_int("Config Version"),
         qdevice_votes=field_int("Quorum device votes"),
+        qdevice_cast=field_int("Quorum device votes") is not None,
         stack="cman",
         extra={k: v for k, v in fields.items() if k in ("Node name", "Node votes")},
     )
@@ -249,23 +272,25 @@ def render_quorumtool(
         "Membership information",
         "----------------------",
     ]
-    qdevice = "Qdevice" in view.flags
-    header = _padded("Nodeid") + _padded("Votes") + (_padded("Qdevice") if qdevice else "")
+    # corosync-quorumtool.c display_nodes_data(): the column and the nodeid-0 row appear
+    # as soon as any member has a qdevice registered, on every node (reference 3.1).
+    columns = dict(view.qdevice_columns)
+    header = _padded("Nodeid") + _padded("Votes") + (_padded("Qdevice") if columns else "")
     lines.append(header + "Name")
     mapping = addresses or {}
     for nodeid, name, votes in view.member_votes:
         shown_id = f"0x{nodeid:08x} " if hex_ids else _padded(str(nodeid))
         row = shown_id + _padded(str(votes))
-        if qdevice:
-            cast = "V" if view.qdevice_cast else "NV"
-            row += _padded(f"A,{cast},NMW")
+        if columns:
+            row += _padded(columns.get(nodeid, "NR"))
         local = " (local)" if name == view.name else ""
         lines.append(row + mapping.get(name, name) + local)
-    if qdevice:
+    if columns:
         votes = view.qdevice_votes if view.qdevice_cast else 0
         shown_id = "0x00000000 " if hex_ids else _padded("0")
         suffix = "" if view.qdevice_cast else f" (votes {view.qdevice_votes})"
-        lines.append(shown_id + _padded(str(votes)) + _padded("") + "Qdevice" + suffix)
+        name = view.qdevice_name or ""
+        lines.append(shown_id + _padded(str(votes)) + "           " + name + suffix)
     return "\n".join(lines) + "\n"
 
 

@@ -17,9 +17,17 @@ import sys
 
 from pvequorum import engine
 from pvequorum.errors import InputError
-from pvequorum.model import simple_cluster
+from pvequorum.model import QDEVICE_ALGORITHMS, QDevice, simple_cluster
 from pvequorum.pmxcfs import etc_pve_writable
-from pvequorum.scenario import MAX_LINKS, LinkSettings, Step, dump_json, load_scenario
+from pvequorum.scenario import (
+    MAX_LINKS,
+    QNETD_ACTIONS,
+    LinkSettings,
+    Observation,
+    Step,
+    dump_json,
+    load_scenario,
+)
 
 HELP = (
     "A lab of real corosync 3 daemons, one per network namespace, on this machine (root).\n"
@@ -50,6 +58,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument(
         "--name", help="lab name: 1-12 lower-case letters and digits, from a letter (default pvqN)"
     )
+    up.add_argument(
+        "--qdevice",
+        choices=QDEVICE_ALGORITHMS,
+        help="a QDevice with this algorithm: a qnetd host of its own, corosync-qdevice on "
+        "every node (ffsplit with votes 1, lms without votes, as pvecm writes them)",
+    )
+    up.add_argument(
+        "--tie-breaker", type=_tie_breaker, help="with --qdevice: lowest, highest or a nodeid"
+    )
+    up.add_argument(
+        "--qnetd",
+        action="store_true",
+        help="a qnetd host without a device yet (for the add-qdevice runbook); nothing "
+        "runs on it before `apt install -y corosync-qnetd`",
+    )
     up.set_defaults(func=run_up)
 
     cmds.add_parser("status", help="every node's quorum view").set_defaults(func=run_status)
@@ -57,6 +80,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         a = cmds.add_parser(action, help=f"{action} corosync on nodes")
         a.add_argument("nodes", nargs="+")
         a.set_defaults(func=run_fault, action=action)
+    for action, what in (
+        ("start-corosync", "start corosync alone"),
+        ("qdevice-start", "start corosync-qdevice"),
+        ("qdevice-stop", "stop corosync-qdevice (SIGTERM)"),
+        ("qdevice-kill", "kill corosync-qdevice (SIGKILL)"),
+        ("isolate-qdevice", "cut nodes off from qnetd (they still reach each other)"),
+        ("rejoin-qdevice", "let nodes reach qnetd again"),
+    ):
+        a = cmds.add_parser(action, help=f"{what} on nodes")
+        a.add_argument("nodes", nargs="+")
+        a.set_defaults(func=run_fault, action=action)
+    qn = cmds.add_parser("qnetd", help="stop, kill or start the lab's corosync-qnetd")
+    qn.add_argument("qnetd_action", choices=QNETD_ACTIONS)
+    qn.set_defaults(func=run_qnetd)
     part = cmds.add_parser("partition", help="split the network: lab partition pve1 pve2,pve3")
     part.add_argument("groups", nargs="+", help="comma-separated node groups")
     part.set_defaults(func=run_partition)
@@ -100,6 +137,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     compare.set_defaults(func=run_compare)
 
 
+def _tie_breaker(text: str) -> str:
+    if text in ("lowest", "highest") or (text.isdigit() and 0 < int(text) < 2**32):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r} is not lowest, highest or a node id")
+
+
 def _link_number(text: str) -> int:
     if not text.isdigit() or int(text) >= MAX_LINKS:
         raise argparse.ArgumentTypeError(f"a link number 0..{MAX_LINKS - 1}, got {text!r}")
@@ -131,20 +174,32 @@ def run_up(args: argparse.Namespace) -> int:
                 "--links",
             )
         links = LinkSettings(links=args.links)
+    if args.tie_breaker is not None and args.qdevice is None:
+        raise InputError("--tie-breaker needs --qdevice", "--tie-breaker")
     if args.scenario:
+        if args.qdevice or args.qnetd:
+            raise InputError("a scenario gives its own device", "--qdevice")
         scenario = load_scenario(args.scenario)
         cluster, links = scenario.cluster, scenario.link_settings
     elif args.nodes:
         if args.nodes < 1 or args.nodes > 16:
             raise InputError(f"--nodes must be 1..16, got {args.nodes}")
+        device = None
+        if args.qdevice is not None:
+            device = QDevice(
+                votes=1 if args.qdevice == "ffsplit" else None,
+                algorithm=args.qdevice,
+                tie_breaker=args.tie_breaker or "lowest",
+            )
         cluster = simple_cluster(
             args.nodes,
             two_node=1 if args.two_node else None,
             wait_for_all=args.wait_for_all,
+            device=device,
         )
     else:
         raise InputError("lab up needs a scenario file or --nodes N")
-    lab = Lab(cluster, args.name, links=links).up()
+    lab = Lab(cluster, args.name, links=links, qnetd=args.qnetd).up()
     try:
         engine.apply(lab, Step("start", cluster.names))
     except BaseException:
@@ -170,7 +225,23 @@ def run_status(args: argparse.Namespace) -> int:
         )
         if lab.link_settings is not None:
             print(f"    links: {_links_line(lab, name)}")
+        device = Observation.read(lab.cluster, {name: status}).nodes[0].qdevice
+        if device is not None:
+            members = " ".join(f"{peer}={column}" for peer, column in device.members)
+            cast = "yes" if device.cast else "NO"
+            print(f"    qdevice: votes={device.votes} cast={cast} {members}")
+    if lab.qnetd_host is not None:
+        state = "running" if lab.qnetd_running() else "stopped"
+        isolated = ", ".join(sorted(lab.qdevice_isolated)) or "none"
+        print(f"  qnetd {lab.qnetd_host.address}: {state}; cut off from it: {isolated}")
     return 0
+
+
+def run_qnetd(args: argparse.Namespace) -> int:
+    lab = _lab(args)
+    engine.apply(lab, Step("qnetd", action=args.qnetd_action))
+    _quiet_after_device_step(lab, "qnetd")
+    return run_status(args)
 
 
 def _links_line(lab, name: str) -> str:
@@ -206,8 +277,24 @@ def run_link(args: argparse.Namespace) -> int:
 
 
 def run_fault(args: argparse.Namespace) -> int:
-    engine.apply(_lab(args), Step(args.action, tuple(args.nodes)))
+    lab = _lab(args)
+    engine.apply(lab, Step(args.action, tuple(args.nodes)))
+    _quiet_after_device_step(lab, args.action)
     return run_status(args)
+
+
+def _quiet_after_device_step(lab, action: str) -> None:
+    """The QDevice steps wait for nothing in a scenario; at the prompt, show their effect:
+    wait until no view has changed for 6 s.  A node cut off from qnetd notices only when
+    its heartbeat to qnetd times out (10 s and more), later than that: say so."""
+    if action in ("qnetd", "qdevice-start", "qdevice-stop", "qdevice-kill", "rejoin-qdevice"):
+        lab.wait_quiet(limit=150)
+    elif action == "isolate-qdevice":
+        print(
+            "corosync-qdevice notices the lost qnetd only when its heartbeat times out "
+            "(10 s and more, `HB interval` in corosync-qdevice-tool -sv): run "
+            "`pvequorum lab status` again"
+        )
 
 
 def run_partition(args: argparse.Namespace) -> int:

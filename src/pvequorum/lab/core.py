@@ -36,6 +36,7 @@ from pvequorum import cfgtool
 from pvequorum.errors import InputError, PrerequisiteError
 from pvequorum.lab import qdevice
 from pvequorum.lab.conffile import lab_corosync_conf
+from pvequorum.lab.devicesteps import QDEVICE_QUIET_MAX_S, DeviceSteps
 from pvequorum.lab.process import (
     claim_netns,
     delete_netns,
@@ -207,7 +208,7 @@ class NodeRuntime:
             self.ports = [[self.veth_out, self.veth_in]]
 
 
-class Lab:
+class Lab(DeviceSteps):
     """One lab.  Use as a context manager (or call `down()`): it always cleans up.
 
     It is an `engine.Engine`: scenarios run on it as on the simulator."""
@@ -220,10 +221,13 @@ class Lab:
         name: str | None = None,
         links: LinkSettings | None = None,
         networks: int | None = None,
+        qnetd: bool = False,
     ) -> None:
         """`links`: the scenario's links extension (None: one link, format/1 behaviour);
         `networks`: how many separate networks to build (default: the configured links);
-        networks beyond the links are ready for a link corosync does not use yet."""
+        networks beyond the links are ready for a link corosync does not use yet.
+        `qnetd`: a qnetd host even without a device, not yet running (as before
+        `apt install corosync-qnetd`), for `pvecm qdevice setup`; a device implies it."""
         if name is not None:
             check_lab_name(name)
         count = 1 if links is None else links.count
@@ -232,11 +236,10 @@ class Lab:
         if not isinstance(networks, int) or not count <= networks <= MAX_LINKS:
             raise InputError(f"networks must be {count}..{MAX_LINKS}, got {networks!r}")
         check_prerequisites()
-        device = cluster.quorum.device
-        self.has_qdevice = cluster.stack == "corosync" and device is not None
-        if self.has_qdevice:
-            qdevice.check_prerequisites()
         self.cluster = cluster
+        self.with_qnetd = self.has_qdevice or qnetd
+        if self.with_qnetd:
+            qdevice.check_prerequisites()
         self.link_settings = links
         self.networks = networks
         self.ports_down: set[tuple[str, int]] = set()
@@ -250,6 +253,7 @@ class Lab:
         self.groups: list[list[str]] | None = None
         self.qdevice_isolated: set[str] = set()
         self.events: list[dict[str, Any]] = []
+        self._epoch = time.monotonic()
         self._layout(_free_index())
 
     def _layout(self, index: int) -> None:
@@ -261,7 +265,7 @@ class Lab:
         self.switch = f"pvq{index}-sw"
         self.nodes: dict[str, NodeRuntime] = {}
         self.qnetd_host: qdevice.QnetdHost | None = None
-        if self.has_qdevice:
+        if self.with_qnetd:
             self.qnetd_host = qdevice.QnetdHost(
                 netns=f"pvq{index}-qn",
                 address=qdevice.qnetd_address(index),
@@ -285,9 +289,14 @@ class Lab:
                 addresses=addresses,
                 ports=ports,
             )
-            if self.has_qdevice:
+            if self.with_qnetd:
                 self.nodes[node.name].qnetd_address = qdevice.qnetd_address(index, node.nodeid)
                 self.nodes[node.name].qnetd_ports = [f"{short}qo"[:15], f"{short}qi"[:15]]
+
+    @property
+    def has_qdevice(self) -> bool:
+        """A device is configured (it can come and go: `pvecm qdevice setup` / `remove`)."""
+        return self.cluster.stack == "corosync" and self.cluster.quorum.device is not None
 
     # --- building and tearing down ----------------------------------------------------------
     def up(self) -> Lab:
@@ -318,6 +327,7 @@ class Lab:
         if not claim_netns(self.switch):
             raise _IndexTaken
         created = [self.switch]  # what this call made, and all its failure path removes
+        self._epoch = time.monotonic()  # the events timeline counts from here
         try:
             # A directory without state.json is what an interrupted up or down left; we hold
             # its lock, so no one else is working on it.
@@ -391,6 +401,8 @@ class Lab:
             ends.append((node.netns, node.qnetd_ports, node.qnetd_address))
         for netns, (outer, inner), address in ends:
             self._plug(netns, outer, inner, "qbr", address)
+        if not self.has_qdevice:
+            return  # a bare host: `apt install corosync-qnetd` is a runbook's step
         ordered = sorted(self.nodes.values(), key=lambda n: n.nodeid)
         took = qdevice.make_certificates(host, [n.directory for n in ordered], self.cluster.name)
         self._event("certificates", took_ms=round(took * 1000))
@@ -399,8 +411,6 @@ class Lab:
 
     def _event(self, event: str, **fields: Any) -> None:
         """The run's timeline (the raw sidecar's `events`): ms since the lab was built."""
-        if not self.events:
-            self._epoch = time.monotonic()
         t_ms = round((time.monotonic() - self._epoch) * 1000)
         self.events.append({"t_ms": t_ms, "event": event, **fields})
 
@@ -520,9 +530,9 @@ class Lab:
         lab.loss = {(n, k): p for n, k, p in state.get("loss", [])}
         qnetd = state.get("qnetd")
         lab.qnetd_host = None if qnetd is None else qdevice.QnetdHost(**qnetd)
-        lab.has_qdevice = lab.qnetd_host is not None
+        lab.with_qnetd = lab.qnetd_host is not None
         lab.qdevice_isolated = set(state.get("qdevice_isolated", []))
-        lab.events = []
+        lab.events, lab._epoch = [], time.monotonic()  # a later call's own timeline
         return lab
 
     # --- faults -------------------------------------------------------------------------------
@@ -534,30 +544,39 @@ class Lab:
     def running(self) -> list[str]:
         return [n.name for n in self.nodes.values() if _ours(n.pid, n.netns)]
 
-    def start(self, names: Sequence[str]) -> None:
-        for name in names:
-            node = self._node(name)
-            if _ours(node.pid, node.netns):
-                continue
-            script = (
-                'mount --bind "$1/run" /run && mount --bind "$1/varlib" /var/lib/corosync && '
-                'exec corosync -f -c "$1/etc/corosync.conf"'
+    def start(self, names: Sequence[str]) -> list[str]:
+        """corosync on these nodes, and with a device then corosync-qdevice once the
+        membership has settled (systemd's order); the names whose corosync refused."""
+        refused = self.start_corosync(names)
+        if self.has_qdevice:
+            if not self.link_fault_active():
+                self.wait_settled()
+            self.qdevice_start([n for n in names if n not in refused])
+        return refused
+
+    def _spawn_corosync(self, node: NodeRuntime) -> None:
+        script = (
+            'mount --bind "$1/run" /run && mount --bind "$1/varlib" /var/lib/corosync && '
+            'exec corosync -f -c "$1/etc/corosync.conf"'
+        )
+        with open(Path(node.directory) / "stdout.log", "ab") as log:
+            process = subprocess.Popen(
+                in_namespace(node.netns, script, "lab-node", node.directory),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-            with open(Path(node.directory) / "stdout.log", "ab") as log:
-                process = subprocess.Popen(
-                    in_namespace(node.netns, script, "lab-node", node.directory),
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            node.pid = process.pid
-        self._save()
+        node.pid = process.pid
 
     def stop(self, names: Sequence[str]) -> None:
+        """SIGTERM, to corosync-qdevice first and then to corosync."""
+        self._stop_qdevices(names, signal.SIGTERM)
         self._signal(names, signal.SIGTERM)
 
     def crash(self, names: Sequence[str]) -> None:
+        """SIGKILL to both daemons."""
+        self._stop_qdevices(names, signal.SIGKILL)
         self._signal(names, signal.SIGKILL)
 
     def _signal(self, names: Sequence[str], sig: signal.Signals) -> None:
@@ -796,8 +815,7 @@ class Lab:
             if status is not None and status.expected_votes == votes:
                 break
             time.sleep(0.1)
-        if self.link_settings is not None:
-            self.wait_quiet()
+        self._quiet_after_step()
         return accepted
 
     def wait(self, ms: int) -> None:
@@ -810,7 +828,13 @@ class Lab:
         find out), and with the links extension until every view is quiet."""
         if not self.link_fault_active():
             self.wait_settled()
-        if self.link_settings is not None:
+        self._quiet_after_step()
+
+    def _quiet_after_step(self) -> None:
+        """The extensions' quiet wait: 6 s, at most 60 s with links, 150 s with a device."""
+        if self.has_qdevice:
+            self.wait_quiet(limit=QDEVICE_QUIET_MAX_S)
+        elif self.link_settings is not None:
             self.wait_quiet()
 
     def _view(self, node: NodeRuntime) -> tuple[str, str]:
@@ -924,6 +948,15 @@ class Lab:
         if self.link_settings is not None:
             links = {name: self.link_table(name) for name in readings}
         return Observation.read(self.cluster, readings, links=links)
+
+    def _readings_as_they_are(self) -> Observation:
+        """Every running node that answers now, read as it is (what `await` polls)."""
+        readings = {}
+        for name in self.running():
+            status = self.status(name)
+            if status is not None:
+                readings[name] = status
+        return Observation.read(self.cluster, readings)
 
     def _answer(self, name: str) -> QuorumStatus:
         """`corosync-quorumtool -s`, tried OBSERVE_TRIES times before the lab gives up."""

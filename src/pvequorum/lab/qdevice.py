@@ -111,18 +111,38 @@ def _qnetd_binds(host: QnetdHost) -> list[tuple[str, str]]:
 def make_certificates(host: QnetdHost, node_directories: list[str], cluster_name: str) -> float:
     """The NSS databases of the qnetd host and of every node, as `pvecm qdevice setup` makes
     them (reference 3.4); the seconds it took.  `node_directories[0]` is the first node."""
-    _mount_points()
     began = time.monotonic()
-    exchange = Path(host.directory) / "exchange"
-    exchange.mkdir(parents=True, exist_ok=True)
-    for directory in [host.directory, *node_directories]:
+    init_qnetd(host)
+    node_certificates(host, node_directories, cluster_name)
+    return time.monotonic() - began
+
+
+def _directories(*directories: str) -> None:
+    _mount_points()
+    for directory in directories:
         for sub in ("etc", "qdevice", "run"):
             (Path(directory) / sub).mkdir(parents=True, exist_ok=True)
+
+
+def init_qnetd(host: QnetdHost) -> None:
+    """The qnetd host's CA and server certificate (the corosync-qnetd package's postinst
+    runs `corosync-qnetd-certutil -i`); a database that exists already is kept."""
+    _directories(host.directory)
+    if not (Path(host.directory) / "etc" / "nssdb").exists():
+        run(_in_mounts(None, _qnetd_binds(host), '"$@"', "corosync-qnetd-certutil", "-i"))
+
+
+def node_certificates(host: QnetdHost, node_directories: list[str], cluster_name: str) -> None:
+    """What `pvecm qdevice setup` does after the qnetd host's own `-i`: the first node's
+    database and request, the cluster certificate signed on the qnetd host, its PKCS#12
+    file imported on the first node and then on every other one."""
+    _directories(*node_directories)
+    exchange = Path(host.directory) / "exchange"
+    exchange.mkdir(parents=True, exist_ok=True)
     qnetd = _qnetd_binds(host)
     ca = f"{host.directory}/etc/nssdb/qnetd-cacert.crt"
     first, others = node_directories[0], node_directories[1:]
     steps: list[list[str]] = [
-        _in_mounts(None, qnetd, '"$@"', "corosync-qnetd-certutil", "-i"),
         _in_mounts(
             None, _node_binds(first), '"$@"', "corosync-qdevice-net-certutil", "-i", "-c", ca
         ),
@@ -170,7 +190,6 @@ def make_certificates(host: QnetdHost, node_directories: list[str], cluster_name
         )
     for argv in steps:
         run(argv, timeout=60)
-    return time.monotonic() - began
 
 
 def _spawn(argv: list[str], log: Path) -> int:

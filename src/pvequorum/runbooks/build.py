@@ -1,4 +1,4 @@
-"""Generate `notebooks/runbooks/*.ipynb` from one source, so the five runbooks never drift.
+"""Generate `notebooks/runbooks/*.ipynb` from one source, so the runbooks never drift.
 
     python -m pvequorum.runbooks.build        # rewrite the notebooks
 A test compares the committed notebooks with this output.

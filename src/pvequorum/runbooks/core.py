@@ -37,6 +37,10 @@ RUNBOOKS: dict[str, tuple[str, str]] = {
         "edit; corosync: `two_node: 1`).",
     ),
     "add-qdevice": ("add-qdevice", "Add a QDevice (corosync-qnetd) as a third vote."),
+    "remove-qdevice": (
+        "remove-qdevice",
+        "Remove the QDevice (`pvecm qdevice remove`), checked gone from every vote count.",
+    ),
     "maintenance": (
         "maintenance",
         "Take one node down for maintenance: does the rest stay quorate, and what to do if not.",

@@ -10,7 +10,9 @@ Commands are argv lists, never shell strings built from data.  Files travel as b
 standard input, base64 encoded, and are verified by SHA-256 after the write; no
 here-document, so no line of a file can end the data and become shell code.
 
-The lab executor runs what `pvecm` itself runs (reference 2.3, 5.2): `pvecm expected N` is
+The lab executor runs what `pvecm` itself runs (reference 2.3, 3.3, 5.2): `pvecm qdevice
+setup` and `remove` are the lab's own emulation of pvecm's steps on the lab's qnetd host
+(which this executor reaches by its address), `pvecm expected N` is
 `corosync-quorumtool -e N`, `pvecm status` is the cluster header plus
 `corosync-quorumtool -siH`.  A `mv` onto /etc/pve/corosync.conf is followed by what pmxcfs
 does (reference 4.3).  The lab has no systemd: `systemctl restart corosync` stops and starts
@@ -185,19 +187,41 @@ class LabExecutor(Executor):
         from pvequorum.lab.core import Lab
 
         self.lab = Lab.load(lab_name)
-        self.lab._node(node)  # unknown node: a clear error
+        qnetd = self.lab.qnetd_host
+        self.on_qnetd_host = qnetd is not None and node == qnetd.address
+        if not self.on_qnetd_host:
+            self.lab._node(node)  # unknown node: a clear error
         self.host = node
         self.label = f"lab:{self.lab.name}:{node}"
 
     def reaches(self, host: str) -> bool:
-        return host in self.lab.nodes
+        qnetd = self.lab.qnetd_host
+        return host in self.lab.nodes or (qnetd is not None and host == qnetd.address)
 
     def _other(self, host: str) -> Executor:
         return self if host == self.host else LabExecutor(host, self.lab.name)
 
     def run(self, argv: Sequence[str], stdin: bytes | None = None) -> Result:
+        from pvequorum.lab.core import Lab
+
         argv = list(argv)
         shown = shlex.join(argv)
+        # The state on disk is the truth: another executor (the qnetd host's) may have
+        # started a daemon since this one loaded the lab.
+        self.lab = Lab.load(self.lab.name)
+        if self.on_qnetd_host:
+            return self._on_qnetd_host(shown, argv)
+        if (
+            argv[:3] == ["pvecm", "qdevice", "setup"]
+            and len(argv) in (4, 5)
+            and argv[4:] in ([], ["--force"])
+        ):
+            rc, output = self.lab.qdevice_setup(self.host, argv[3], force=len(argv) == 5)
+            return Result(self.host, shown, rc, output)
+        if argv == ["pvecm", "qdevice", "remove"]:
+            return Result(self.host, shown, *self.lab.qdevice_remove(self.host))
+        if argv == ["apt", "install", "-y", "corosync-qdevice"]:
+            return Result(self.host, shown, 0, "lab: corosync-qdevice is installed here\n")
         if argv[:2] == ["pvecm", "expected"] and len(argv) == 3:
             return self._exec(shown, ["corosync-quorumtool", "-e", argv[2]], stdin)
         if argv[:2] == ["pvecm", "status"]:
@@ -212,6 +236,24 @@ class LabExecutor(Executor):
         if argv[:1] == ["mv"] and argv[-1] == "/etc/pve/corosync.conf" and result.returncode == 0:
             self.lab.pmxcfs_sync_corosync_conf(self.host)
         return result
+
+    def _on_qnetd_host(self, shown: str, argv: list[str]) -> Result:
+        """The lab's qnetd host runs its package's install and `corosync-qnetd-tool`."""
+        from pvequorum.lab import qdevice
+
+        host = self.lab.qnetd_host
+        assert host is not None
+        if argv == ["apt", "install", "-y", "corosync-qnetd"]:
+            return Result(self.host, shown, 0, self.lab.install_qnetd())
+        if argv[:1] == ["corosync-qnetd-tool"]:
+            output = qdevice.qnetd_tool(host, *argv[1:])
+            return Result(self.host, shown, 0 if output is not None else 1, output or "")
+        return Result(
+            self.host,
+            shown,
+            127,
+            "lab: the qnetd host runs only apt install -y corosync-qnetd and corosync-qnetd-tool\n",
+        )
 
     def _exec(self, shown: str, argv: list[str], stdin: bytes | None) -> Result:
         done = self.lab.exec(self.host, argv, input=stdin)
