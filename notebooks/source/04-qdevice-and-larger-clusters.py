@@ -71,6 +71,37 @@ for alive in (True, False):
     )
 
 # %% [markdown]
+# ## The device's vote on a time axis
+#
+# The numbers above assume the vote is either there or not. On real daemons it takes time
+# to arrive and to leave. Below is a run recorded on real corosync 3.1.7 with
+# corosync-qnetd and corosync-qdevice 3.0.3 (the kit's lab, two nodes and an ffsplit
+# device): `pve1`'s `Total votes`, polled every 0.1 s, while corosync-qdevice starts, qnetd
+# stops and qnetd starts again (reference 12.1). On a lab machine,
+# `pvequorum.lab.devicetimeline.record` records the same live.
+
+# %%
+import json
+
+from pvequorum.devicetimeline import timeline_from_dict
+from pvequorum.examples import example_path
+from pvequorum.vizqdevice import device_vote_figure
+
+timeline = timeline_from_dict(json.loads(example_path("qdevice-vote-timeline.json").read_text()))
+device_vote_figure(timeline, title="2 nodes + QDevice (ffsplit): the device's vote on pve1")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for change in timeline.changes():
+    print(f"vote {change.change:7} {change.delay_ms:5} ms after: {change.after.label}")
+
+# %% [markdown]
+# The vote arrives a quarter of a second after corosync-qdevice starts, and leaves within
+# a tenth of a second when qnetd stops (the connection closes). When qnetd comes back, the
+# vote returns only at the qdevice's next connection attempt, up to 8 s later: in this run
+# 7.5 s, during which a node failure in a two-node cluster would have cost quorum.
+
+# %% [markdown]
 # **Takeaway.** Use a QDevice on even counts (2, 4, 6 ...). On odd counts it turns qnetd
 # into something the cluster cannot lose. Remove it before adding or removing nodes, and set
 # it up again once the count is even.
