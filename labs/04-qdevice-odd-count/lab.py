@@ -106,6 +106,50 @@ print("no QDevice:  ", analyze(simple_cluster(4)).by_failures)
 # %%
 print(check_even_qdevice_dead(answer_even_dead, observed=even_dead.always_survived or 0))  # NBVAL_CHECK_OUTPUT
 
+# %% [markdown]
+# ## 5. On real daemons: predict, then stop qnetd
+#
+# The same three nodes with an lms QDevice, now as real daemons when this machine allows it
+# (root and the packages corosync, corosync-qnetd and corosync-qdevice): one namespace per
+# node, a qnetd host of its own, certificates made as `pvecm qdevice setup` makes them.
+# Otherwise the cells run on the simulator, which agrees with the recorded real runs; the
+# next cell says which. All three nodes are up. qnetd is about to be stopped: predict
+# `pve1`'s `Total votes:` line. Then `pve3` fails as well: will `pve1` still be quorate
+# (`True` or `False`)?
+
+# %%
+from pvequorum.checks import (
+    check_quorate_after_a_node_fails_without_qnetd,
+    check_total_after_qnetd_stop,
+)
+from pvequorum.status import parse_status
+from pvequorum.teaching.practice import practice_cluster
+
+practice = practice_cluster(odd)
+print(practice.notice)
+print("\n".join(practice.summary_lines()))
+
+# %%
+# EXERCISE: answer_total_without_qnetd = ...
+# EXERCISE: answer_quorate_after_pve3 = ...
+# BEGIN SOLUTION
+answer_total_without_qnetd = 3
+answer_quorate_after_pve3 = False
+# END SOLUTION
+
+# %%
+practice.qnetd("stop")
+print(practice.status_text("pve1"))
+without_qnetd = parse_status(practice.status_text("pve1"))
+practice.crash("pve3")
+print(practice.status_text("pve1"))
+after_pve3 = parse_status(practice.status_text("pve1"))
+practice.close()
+
+# %%
+print(check_total_after_qnetd_stop(answer_total_without_qnetd, observed=without_qnetd.total_votes))  # NBVAL_CHECK_OUTPUT
+print(check_quorate_after_a_node_fails_without_qnetd(answer_quorate_after_pve3, observed=after_pve3.quorate))  # NBVAL_CHECK_OUTPUT
+
 # %% [markdown] solution
 # On an odd count the QDevice carries N-1 votes: while it lives, a single node survives
 # ("all but one", which can overload that node and stops Ceph long before). When it dies, its

@@ -72,6 +72,8 @@ from pvequorum.checks.qdevice import (
     check_odd_qdevice_dead,
     check_odd_qdevice_survives,
     check_odd_qdevice_votes,
+    check_quorate_after_a_node_fails_without_qnetd,
+    check_total_after_qnetd_stop,
 )
 from pvequorum.checks.status import (
     check_status_expected_votes,
@@ -132,6 +134,7 @@ __all__ = [
     "check_odd_qdevice_survives",
     "check_odd_qdevice_votes",
     "check_qdevice_split",
+    "check_quorate_after_a_node_fails_without_qnetd",
     "check_quorate_after_both_links_down",
     "check_quorum_after_crash",
     "check_quorum_after_expected_one",
@@ -142,6 +145,7 @@ __all__ = [
     "check_status_more_failures",
     "check_status_quorum",
     "check_status_total_votes",
+    "check_total_after_qnetd_stop",
     "check_two_node_cold_start",
     "check_two_node_flag",
     "check_two_node_quorum",

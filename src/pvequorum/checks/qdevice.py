@@ -11,10 +11,12 @@ from pvequorum.checks.verdict import (
     FAILED_NODES,
     VOTES,
     CheckResult,
+    _check_bool,
     _check_number,
     _running,
 )
 from pvequorum.model import Cluster, QDevice, simple_cluster
+from pvequorum.simulator import Simulator
 
 
 def _odd_qdevice() -> Cluster:
@@ -89,4 +91,45 @@ def check_even_qdevice_dead(answer: object, observed: int | None = None) -> Chec
         "costs nothing (reference 3.3)",
         hint="the device has one vote only; compare with the same cluster without a QDevice "
         "(reference 3.3)",
+    )
+
+
+def _qnetd_stopped() -> Simulator:
+    """3 nodes + lms, all up, then qnetd stops (the "predict, then stop qnetd" question)."""
+    sim = _running(_odd_qdevice())
+    sim.qnetd("stop")
+    return sim
+
+
+def check_total_after_qnetd_stop(answer: object, observed: int | None = None) -> CheckResult:
+    """3 nodes + lms, qnetd stopped: pve1's `Total votes`?  `observed`: what it printed."""
+    right = _qnetd_stopped().view("pve1").total_votes or 0
+    expected = _qnetd_stopped().view("pve1").expected_votes
+    return _check_number(
+        answer,
+        right,
+        unit=VOTES,
+        observed=observed,
+        right_message=f"the device's votes leave the total at once, but expected stays "
+        f"{expected}: the three nodes alone still hold quorum (reference 3.1, 12.1)",
+        hint="without qnetd no qdevice casts its vote; count what is left (reference 3.1)",
+        too_high="qnetd is down: the device casts nothing",
+    )
+
+
+def check_quorate_after_a_node_fails_without_qnetd(
+    answer: object, observed: bool | None = None
+) -> CheckResult:
+    """3 nodes + lms, qnetd stopped, then pve3 fails: is pve1 still quorate?"""
+    sim = _qnetd_stopped()
+    sim.crash(["pve3"])
+    view = sim.view("pve1")
+    return _check_bool(
+        answer,
+        view.quorate,
+        observed=observed,
+        right_message=f"{view.total_votes} of {view.expected_votes} votes is below quorum "
+        f"{view.quorum}: with qnetd down, no node of this cluster may fail (reference 3.3)",
+        wrong_message=f"pve1 has {view.total_votes} votes and needs {view.quorum}",
+        hint="expected votes still count the device's two votes (reference 1.4, 3.3)",
     )

@@ -6,6 +6,9 @@
         print(practice.status_text("pve1"))     # what `pvecm status` shows on pve1
         practice.expected("pve1", 1)            # what `pvecm expected 1` does
 
+With a QDevice in the cluster (labs 03 and 04), `qnetd("stop")` / `qnetd("start")` stop
+and start the real corosync-qnetd and wait for the device's vote to follow.
+
 With knet links (`practice_cluster(cluster, links=LinkSettings(links=2))`, lab 08) the same
 practice pulls a node's cable on one link (`link_down("pve1", 0)`, `link_up`), cuts one
 pair (`link_cut`, `link_uncut`) and reads `corosync-cfgtool -s` (`cfgtool_text`).
@@ -83,6 +86,14 @@ class Practice:
     def status_text(self, name: str) -> str:
         """The node's `pvecm status` (reference 5.2)."""
         return self._status_text(self._running(name))
+
+    # --- a QDevice (a practice whose cluster has `quorum.device`; reference 3.1, 12.1) -----
+    def qnetd(self, action: str) -> None:
+        """Stop, kill or start corosync-qnetd, then wait until every running node's own
+        device vote agrees with it (at most a minute: qdevice retries every 8 s)."""
+        self._step(Step("qnetd", action=action))
+        cast = action == "start"
+        self._step(Step("await", conditions=(("device_cast", cast),), timeout_ms=60_000))
 
     # --- knet links (a practice started with `links`; reference 12.4) ----------------------
     def link_down(self, name: str, link: int) -> None:
