@@ -40,6 +40,14 @@ CASES: list[tuple[str, Check, Any, list[Any], str]] = [
     ("odd_qdevice_votes", checks.check_odd_qdevice_votes, 2, [1, 3], "2"),
     ("odd_qdevice_survives", checks.check_odd_qdevice_survives, 2, [1], "2"),
     ("odd_qdevice_dead", checks.check_odd_qdevice_dead, 0, [1, 2], "0"),
+    ("qnetd_down_two", checks.check_quorate_while_qnetd_is_down, True, [False], "True"),
+    (
+        "qnetd_down_pve2",
+        checks.check_quorate_after_a_node_fails_while_qnetd_is_down,
+        False,
+        [True],
+        "False",
+    ),
     ("total_without_qnetd", checks.check_total_after_qnetd_stop, 3, [5, 2], "3"),
     (
         "quorate_without_qnetd",
@@ -449,6 +457,15 @@ PREDICTIONS: list[tuple[str, Check, Any, Any, Any, str]] = [
     ("odd_votes", checks.check_odd_qdevice_votes, 2, 3, 2, "3 votes, but the run shows 2"),
     ("odd_alive", checks.check_odd_qdevice_survives, 2, 1, 2, "1 failed node, but"),
     ("odd_dead", checks.check_odd_qdevice_dead, 0, 1, 0, "1 failed node, but the run shows 0"),
+    ("qnetd_two", checks.check_quorate_while_qnetd_is_down, True, False, True, "False, but"),
+    (
+        "qnetd_two_pve2",
+        checks.check_quorate_after_a_node_fails_while_qnetd_is_down,
+        False,
+        True,
+        False,
+        "True, but",
+    ),
     ("no_qnetd", checks.check_total_after_qnetd_stop, 3, 5, 3, "5 votes, but the run shows 3"),
     (
         "no_qnetd_pve3",

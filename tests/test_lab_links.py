@@ -25,7 +25,7 @@ EXTENSIONS = PROJECT / "tests" / "scenarios" / "extensions"
 LINK_SCENARIOS = sorted(p for p in EXTENSIONS.glob("links-*.json") if ".real." not in p.name)
 # Most of a links scenario is the quiet wait (6 s of no change after every step), so the
 # labs run side by side; each has its own index, namespaces and networks.
-PARALLEL_LABS = 4
+PARALLEL_LABS = 3
 
 
 def test_the_generated_conf_with_links_is_what_corosync_accepts() -> None:

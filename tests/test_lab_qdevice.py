@@ -26,7 +26,7 @@ QDEVICE_SCENARIOS = sorted(
     p for p in EXTENSIONS.glob("qdv-*.json") if ".real." not in p.name and ".lab." not in p.name
 )
 # Each step with a device ends in a quiet wait (6 s of no change), so labs run side by side.
-PARALLEL_LABS = 3
+PARALLEL_LABS = 2
 
 
 def test_the_generated_device_section_is_what_pvecm_writes() -> None:

@@ -132,6 +132,48 @@ print(error)
 # %%
 print(check_two_node_with_qdevice(answer_starts_with_both, observed=error is None))  # NBVAL_CHECK_OUTPUT
 
+# %% [markdown]
+# ## 6. On real daemons: predict, then stop qnetd
+#
+# The two nodes with a QDevice (ffsplit, one vote) as real daemons when this machine allows
+# it (root and the packages corosync, corosync-qnetd and corosync-qdevice), else on the
+# simulator; the next cell says which. Both nodes are up. The qnetd host is about to be
+# stopped (rebooted for updates, say): will `pve1` stay quorate (`True` or `False`)? And if
+# `pve2` then fails while qnetd is still down?
+
+# %%
+from pvequorum.checks import (
+    check_quorate_after_a_node_fails_while_qnetd_is_down,
+    check_quorate_while_qnetd_is_down,
+)
+from pvequorum.status import parse_status
+from pvequorum.teaching.practice import practice_cluster
+
+practice = practice_cluster(simple_cluster(2, device=QDevice(votes=1)))
+print(practice.notice)
+print("\n".join(practice.summary_lines()))
+
+# %%
+# EXERCISE: answer_quorate_without_qnetd = ...
+# EXERCISE: answer_quorate_after_pve2 = ...
+# BEGIN SOLUTION
+answer_quorate_without_qnetd = True
+answer_quorate_after_pve2 = False
+# END SOLUTION
+
+# %%
+practice.qnetd("stop")
+print(practice.status_text("pve1"))
+without_qnetd = parse_status(practice.status_text("pve1"))
+practice.crash("pve2")
+print(practice.status_text("pve1"))
+after_pve2 = parse_status(practice.status_text("pve1"))
+practice.close()
+
+# %%
+print(check_quorate_while_qnetd_is_down(answer_quorate_without_qnetd, observed=without_qnetd.quorate))  # NBVAL_CHECK_OUTPUT
+print(check_quorate_after_a_node_fails_while_qnetd_is_down(answer_quorate_after_pve2, observed=after_pve2.quorate))  # NBVAL_CHECK_OUTPUT
+
 # %% [markdown] solution
 # Summary: `two_node` keeps a lone node running but lets both halves of a cut cluster act,
 # so it needs working fencing; `wait_for_all` covers only the boot. A QDevice decides a

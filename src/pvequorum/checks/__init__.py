@@ -85,6 +85,8 @@ from pvequorum.checks.status import (
 )
 from pvequorum.checks.two_node import (
     check_qdevice_split,
+    check_quorate_after_a_node_fails_while_qnetd_is_down,
+    check_quorate_while_qnetd_is_down,
     check_two_node_cold_start,
     check_two_node_quorum,
     check_two_node_split,
@@ -134,8 +136,10 @@ __all__ = [
     "check_odd_qdevice_survives",
     "check_odd_qdevice_votes",
     "check_qdevice_split",
+    "check_quorate_after_a_node_fails_while_qnetd_is_down",
     "check_quorate_after_a_node_fails_without_qnetd",
     "check_quorate_after_both_links_down",
+    "check_quorate_while_qnetd_is_down",
     "check_quorum_after_crash",
     "check_quorum_after_expected_one",
     "check_recovery_seconds",

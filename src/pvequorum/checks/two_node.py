@@ -97,3 +97,43 @@ def check_two_node_with_qdevice(answer: object, observed: bool | None = None) ->
         wrong_message="votequorum checks this combination when it starts",
         hint="look for two_node in the table of incompatible combinations (reference 1.12)",
     )
+
+
+def _two_with_qnetd_stopped() -> Simulator:
+    """2 nodes + ffsplit (votes 1), both up, then qnetd stops (lab 03, question 6)."""
+    sim = _running(simple_cluster(2, device=QDevice(votes=1)))
+    sim.qnetd("stop")
+    return sim
+
+
+def check_quorate_while_qnetd_is_down(answer: object, observed: bool | None = None) -> CheckResult:
+    """2 nodes + QDevice, both up, qnetd stopped: is pve1 quorate?"""
+    view = _two_with_qnetd_stopped().view("pve1")
+    return _check_bool(
+        answer,
+        view.quorate,
+        observed=observed,
+        right_message=f"both nodes hold {view.total_votes} of {view.expected_votes} votes, "
+        f"quorum {view.quorum}: a lost qnetd alone costs nothing (reference 3.1, 12.1)",
+        wrong_message=f"pve1 counts {view.total_votes} votes and needs {view.quorum}",
+        hint="the device's vote goes; count the nodes' votes against quorum (reference 3.1)",
+    )
+
+
+def check_quorate_after_a_node_fails_while_qnetd_is_down(
+    answer: object, observed: bool | None = None
+) -> CheckResult:
+    """2 nodes + QDevice, qnetd stopped, then pve2 fails: is pve1 quorate?"""
+    sim = _two_with_qnetd_stopped()
+    sim.crash(["pve2"])
+    view = sim.view("pve1")
+    return _check_bool(
+        answer,
+        view.quorate,
+        observed=observed,
+        right_message=f"{view.total_votes} of {view.expected_votes} votes, quorum "
+        f"{view.quorum}: the device was the vote that would have carried pve1, so watch "
+        "qnetd like a third node (reference 3.3)",
+        wrong_message=f"pve1 is alone: {view.total_votes} vote, quorum {view.quorum}",
+        hint="with qnetd down the device casts nothing (reference 3.1, 12.1)",
+    )
