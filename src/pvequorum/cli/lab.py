@@ -288,7 +288,9 @@ def _quiet_after_device_step(lab, action: str) -> None:
     wait until no view has changed for 6 s.  A node cut off from qnetd notices only when
     its heartbeat to qnetd times out (10 s and more), later than that: say so."""
     if action in ("qnetd", "qdevice-start", "qdevice-stop", "qdevice-kill", "rejoin-qdevice"):
-        lab.wait_quiet(limit=150)
+        from pvequorum.lab.devicesteps import QDEVICE_QUIET_MAX_S
+
+        lab.wait_quiet(limit=QDEVICE_QUIET_MAX_S)
     elif action == "isolate-qdevice":
         print(
             "corosync-qdevice notices the lost qnetd only when its heartbeat times out "
