@@ -156,7 +156,7 @@ def test_resolve_and_link() -> None:
     with pytest.raises(KeyError):
         resolve("1.99")
     with pytest.raises(KeyError):
-        link("13")
+        link("99")
 
 
 def test_upstream_areas_and_urls() -> None:

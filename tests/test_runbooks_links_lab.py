@@ -131,7 +131,7 @@ def _connected(lab, link: int) -> None:
 def _log_lines(lab, *needles: str) -> list[str]:
     lines: list[str] = []
     for name in NODES:
-        path = Path(lab._node(name).directory) / "corosync.log"
+        path = lab.log_path(name)
         if path.exists():
             lines += [x for x in path.read_text().splitlines() if any(n in x for n in needles)]
     return lines

@@ -140,6 +140,21 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "12.2": ("real-daemon.md", "What corosync 3.1.7 logs for common faults"),
     "12.3": ("real-daemon.md", "Proxmox VE 9 and later corosync"),
     "12.4": ("real-daemon.md", "knet links"),
+    # diagnosis from evidence
+    "13": ("diagnosis.md", "Diagnosis from evidence"),
+    "13.1": ("diagnosis.md", "Healthy"),
+    "13.2": ("diagnosis.md", "Node down"),
+    "13.3": ("diagnosis.md", "Crash or partition"),
+    "13.4": ("diagnosis.md", "Partition"),
+    "13.5": ("diagnosis.md", "Split brain"),
+    "13.6": ("diagnosis.md", "No quorum"),
+    "13.7": ("diagnosis.md", "Wait for all"),
+    "13.8": ("diagnosis.md", "Expected votes lowered"),
+    "13.9": ("diagnosis.md", "Config divergence"),
+    "13.10": ("diagnosis.md", "Node cannot join"),
+    "13.11": ("diagnosis.md", "Link down"),
+    "13.12": ("diagnosis.md", "Lossy network"),
+    "13.13": ("diagnosis.md", "QDevice down"),
 }
 
 # top-level area id -> the upstream document for that area (areas without one are absent)

@@ -25,6 +25,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "plan",
     "runbook",
     "dashboard",
+    "collect",
+    "diagnose",
 )
 
 EXIT_USAGE = ExitStatus.BAD_INPUT
@@ -56,9 +58,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _joined_since(argv: Sequence[str]) -> list[str]:
+    """`--since -6h` as `--since=-6h`: argparse takes a word that starts with `-` for an
+    option, and the journal's relative windows all do."""
+    words = list(argv)
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word == "--since" and index + 1 < len(words) and words[index + 1].startswith("-"):
+            out.append(f"--since={words[index + 1]}")
+            index += 2
+            continue
+        out.append(word)
+        index += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_joined_since(sys.argv[1:] if argv is None else argv))
     if sys.stdout is None:  # started with stdout closed (`>&-`)
         print("pvequorum: cannot write the output: stdout is closed", file=sys.stderr)
         return EXIT_USAGE

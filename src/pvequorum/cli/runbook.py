@@ -18,6 +18,7 @@ from pvequorum.examples import example_path
 from pvequorum.textio import read_input
 
 EXIT_NO_GO = ExitStatus.NO_GO
+DIAGNOSE_PURPOSE = "Diagnose a cluster from its evidence bundle and hand over the next runbook."
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -98,6 +99,31 @@ def _print_result(result: dict[str, Any]) -> None:
             print(f"      {line}")
 
 
+def _diagnose(args: argparse.Namespace) -> int:
+    """The diagnose runbook: parameters checked before papermill, then the verdict."""
+    from pvequorum.runbooks import diagnose
+    from pvequorum.runbooks.runner import execute, write_html
+
+    if args.example or args.parameters_file:
+        raise InputError("the diagnose runbook takes -p parameters only", "diagnose")
+    params = dict(args.parameter)
+    checked = diagnose._given(params)
+    if checked["bundle_path"]:
+        diagnose.prepare(checked)  # bad input fails here, before a kernel starts
+    output = Path(args.output or "diagnose.out.ipynb")
+    outcome = execute("diagnose", params, output)
+    html = write_html(output, args.html or output.with_suffix(".html"))
+    result = outcome.result or {}
+    verdict = result.get("verdict", "ERROR")
+    print(f"runbook diagnose: {verdict}")
+    for finding in result.get("diagnosis", {}).get("findings", []):
+        print(f"  - [{finding['kind']}] {finding['summary']}")
+    print(f"executed notebook: {output}\nreport: {html}")
+    if outcome.error:
+        raise InputError(outcome.error.partition(": ")[2] or outcome.error, "runbook diagnose")
+    return ExitStatus.OK if verdict == "HEALTHY" else ExitStatus.FINDINGS
+
+
 def run(args: argparse.Namespace) -> int:
     from pvequorum.runbooks.core import RUNBOOK_ALIASES, RUNBOOKS, Params, prepare, runbook_name
     from pvequorum.runbooks.notebook import collect_status
@@ -105,9 +131,12 @@ def run(args: argparse.Namespace) -> int:
     if args.name == "list":
         for name, (_, purpose) in RUNBOOKS.items():
             print(f"{name:20} {purpose}")
+        print(f"{'diagnose':20} {DIAGNOSE_PURPOSE}")
         for old, new in RUNBOOK_ALIASES.items():
             print(f"{old:20} old name of {new}")
         return 0
+    if args.name == "diagnose":
+        return _diagnose(args)
     args.name = runbook_name(args.name)
     missing = [
         m

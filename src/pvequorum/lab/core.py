@@ -3,9 +3,9 @@
 Topology (Mininet's idea: a description is pure, the network is its runtime): a "switch"
 namespace holds bridges; every node has its own namespace with a veth pair whose outer end
 sits on a bridge of the switch.  Partitions move outer ends to separate bridges; heal moves
-them back.  Each daemon runs in a private mount namespace with its own /run and
-/var/lib/corosync, so several daemons share one host.  All traffic stays inside namespaces
-this lab created, on a private /24 used nowhere else.
+them back.  Each daemon runs in a private mount namespace with its own /run,
+/var/lib/corosync and /var/log/corosync, so several daemons share one host.  All traffic
+stays inside namespaces this lab created, on a private /24 used nowhere else.
 
 State lives in one directory per lab (`/var/tmp/pvequorum-lab-UID/NAME/state.json`, one root
 per user), so CLI invocations can act on a lab that an earlier invocation built, and `down`
@@ -55,6 +55,10 @@ SUBNET_BASE = "10.213"  # 10.213.<lab index>.<nodeid>/24, only inside lab namesp
 # Network K (K > 0) of a lab: 10.<213 + K>.<lab index>.<nodeid>/24, also only inside them.
 MAX_INDEX = 249
 PVE_STANDIN = "/etc/pve"
+# Every node's corosync.conf names this logfile, as on Proxmox VE; each daemon has its node's
+# `log/` bound over LOG_DIR, so the file on the host is `Lab.log_path(node)`.
+LOG_DIR = "/var/log/corosync"
+LOGFILE = f"{LOG_DIR}/corosync.log"
 SETTLE_TIMEOUT_S = 60.0  # a loaded CI machine once needed more than 30 s for a three-way split
 DOWN_LOCK_WAIT_S = 60.0
 # The links extension's quiet wait (docs/scenario-format.md, "Waits"): no running node's view
@@ -358,14 +362,14 @@ class Lab(DeviceSteps):
 
     def _build_node(self, node: NodeRuntime, created: list[str]) -> None:
         directory = Path(node.directory)
-        for sub in ("run", "varlib", "pve", "etc"):
+        for sub in ("run", "varlib", "pve", "etc", "log"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
         (directory / "pve").chmod(0o755)
         addresses = {n.name: n.addresses for n in self.nodes.values()}
         conf = lab_corosync_conf(
             self.cluster,
             addresses,
-            str(directory / "corosync.log"),
+            LOGFILE,
             self.link_settings,
             qnetd_host=None if self.qnetd_host is None else self.qnetd_host.address,
         )
@@ -555,13 +559,20 @@ class Lab(DeviceSteps):
         return refused
 
     def _spawn_corosync(self, node: NodeRuntime) -> None:
+        """corosync in the node's namespace, in a private mount namespace where the node's
+        directories are bound over /run, /var/lib/corosync and LOG_DIR: every node's
+        corosync.conf names the same logfile (so a copy made by pmxcfs's sync names it too),
+        and each daemon writes its own (`log_path`)."""
+        (Path(node.directory) / "log").mkdir(exist_ok=True)
+        if not Path(LOG_DIR).exists():  # a mount point; the lab writes nothing into it
+            Path(LOG_DIR).mkdir(mode=0o755, parents=True)
         script = (
             'mount --bind "$1/run" /run && mount --bind "$1/varlib" /var/lib/corosync && '
-            'exec corosync -f -c "$1/etc/corosync.conf"'
+            'mount --bind "$1/log" "$2" && exec corosync -f -c "$1/etc/corosync.conf"'
         )
         with open(Path(node.directory) / "stdout.log", "ab") as log:
             process = subprocess.Popen(
-                in_namespace(node.netns, script, "lab-node", node.directory),
+                in_namespace(node.netns, script, "lab-node", node.directory, LOG_DIR),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -867,6 +878,17 @@ class Lab(DeviceSteps):
             if now - start >= limit:
                 return False
             time.sleep(0.25)
+
+    def log_path(self, name: str) -> Path:
+        """The node's own corosync logfile on the host (its daemon writes it as LOGFILE)."""
+        return Path(self._node(name).directory) / "log" / "corosync.log"
+
+    def qdevice_log_path(self, name: str) -> Path | None:
+        """What the node's corosync-qdevice wrote to stdout and stderr (None before its
+        first start).  With the lab's logging section (`to_stderr: no`, `to_syslog: no`)
+        corosync-qdevice 3.0.3 writes nothing there; it has no logfile of its own."""
+        path = Path(self._node(name).directory) / qdevice.QDEVICE_OUTPUT
+        return path if path.is_file() else None
 
     def corosync_conf_text(self, name: str) -> str:
         """The corosync.conf the node's daemon runs with (/etc/corosync/corosync.conf)."""

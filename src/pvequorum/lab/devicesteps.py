@@ -53,6 +53,7 @@ class DeviceSteps:
         switch: str
 
         def _node(self, name: str) -> NodeRuntime: ...
+        def log_path(self, name: str) -> Path: ...
         def _save(self) -> None: ...
         def _event(self, event: str, **fields: Any) -> None: ...
         def _spawn_corosync(self, node: NodeRuntime) -> None: ...
@@ -98,10 +99,9 @@ class DeviceSteps:
             f"{node.name}: corosync neither answered nor exited in {STARTED_WAIT_S:.0f} s"
         )
 
-    @staticmethod
-    def _refusal(node: NodeRuntime) -> str:
+    def _refusal(self, node: NodeRuntime) -> str:
         """The last error line of the node's corosync log (the reason it gave)."""
-        log = Path(node.directory) / "corosync.log"
+        log = self.log_path(node.name)
         lines = log.read_text(errors="replace").splitlines() if log.exists() else []
         errors = [line for line in lines if "[error]" in line or "failed" in line]
         return (errors or lines or ["(no log)"])[-1][-300:]

@@ -36,6 +36,7 @@ QNETD_HOST_ID = 254
 QNETD_PORT = 5403
 QNETD_CERTS = "/etc/corosync/qnetd"  # nssdb/ below it (corosync-qnetd-certutil)
 QDEVICE_CERTS = "/etc/corosync/qdevice/net"  # nssdb/ below it (corosync-qdevice-net-certutil)
+QDEVICE_OUTPUT = "qdevice.log"  # a node's corosync-qdevice stdout and stderr, in its directory
 QNETD_READY_S = 10.0
 STOP_WAIT_S = 10.0
 PACKAGE_TOOLS = {
@@ -239,7 +240,7 @@ def start_qdevice(netns: str, directory: str) -> int:
             "corosync-qdevice",
             "-f",
         ),
-        Path(directory) / "qdevice.log",
+        Path(directory) / QDEVICE_OUTPUT,
     )
 
 
@@ -267,6 +268,22 @@ def qdevice_tool(netns: str, directory: str, *args: str, timeout: float = 5.0) -
     return _tool(
         _in_mounts(netns, _node_binds(directory), '"$@"', "corosync-qdevice-tool", *args), timeout
     )
+
+
+def qdevice_tool_run(
+    netns: str, directory: str, *args: str, timeout: float = 5.0
+) -> subprocess.CompletedProcess[str]:
+    """`corosync-qdevice-tool ARGS` on a node as an admin runs it: its exit status, output
+    and error text, also when the node's corosync-qdevice does not run; exit 124 and
+    "timed out" when it has not answered in `timeout`.  Only /run is bound (the tool's
+    socket lives in /run/corosync-qdevice), so it answers on a node that never had a device."""
+    argv = _in_mounts(netns, [(f"{directory}/run", "/run")], '"$@"', "corosync-qdevice-tool", *args)
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout or b""
+        partial = out.decode("utf-8", "replace") if isinstance(out, bytes) else out
+        return subprocess.CompletedProcess(argv, 124, partial, "timed out")
 
 
 def _tool(argv: list[str], timeout: float) -> str | None:

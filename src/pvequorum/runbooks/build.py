@@ -25,13 +25,18 @@ SECTIONS = [
 ]
 
 
-def notebook_for(name: str) -> nbformat.NotebookNode:
-    purpose = RUNBOOKS[name][1]
+def _new_notebook() -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
+    return nb
+
+
+def notebook_for(name: str) -> nbformat.NotebookNode:
+    purpose = RUNBOOKS[name][1]
+    nb = _new_notebook()
     cells = [
         nbformat.v4.new_markdown_cell(
             f"## Runbook: {name}\n\n{purpose}\n\nRun it with "
@@ -58,14 +63,55 @@ def notebook_for(name: str) -> nbformat.NotebookNode:
     return nb
 
 
+DIAGNOSE_SECTIONS = [
+    ("The cluster as its nodes saw it", "dx.picture(run)"),
+    ("Findings, evidence and next steps", "dx.findings(run)"),
+    ("Timeline", "dx.timeline(run)"),
+    ("End", "dx.finish(run)"),
+]
+
+
+def diagnose_notebook() -> nbformat.NotebookNode:
+    """The `diagnose` runbook: no plan and no GO, a verdict on the evidence."""
+    from pvequorum.runbooks import diagnose
+
+    nb = _new_notebook()
+    cells = [
+        nbformat.v4.new_markdown_cell(
+            f"## Runbook: diagnose\n\n{diagnose.PURPOSE}\n\nRun it with "
+            "`pvequorum runbook diagnose -p bundle_path DIR` or `papermill "
+            "notebooks/runbooks/diagnose.ipynb out.ipynb -p bundle_path DIR`. It only reads; "
+            "collecting (`-p executor ssh:HOST -p out_dir DIR`) runs read-only commands."
+        ),
+        nbformat.v4.new_code_cell(
+            "from pvequorum.runbooks import diagnose as dx\n"
+            "from pvequorum.runbooks import notebook as rb\n\nrb.before_parameters(globals())"
+        ),
+        nbformat.v4.new_code_cell(
+            "\n".join(f"{n} = {d!r}  # {h}" for n, d, h in diagnose.PARAMETERS),
+            metadata={"tags": ["parameters"]},
+        ),
+        nbformat.v4.new_markdown_cell("## Verdict"),
+        nbformat.v4.new_code_cell("run = dx.start(globals())\ndx.verdict(run)"),
+    ]
+    for title, call in DIAGNOSE_SECTIONS:
+        cells.append(nbformat.v4.new_markdown_cell(f"## {title}"))
+        cells.append(nbformat.v4.new_code_cell(call))
+    nb.cells = cells
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"diagnose-{i}"
+    return nb
+
+
 def render(name: str) -> str:
-    return nbformat.writes(notebook_for(name)) + "\n"
+    notebook = diagnose_notebook() if name == "diagnose" else notebook_for(name)
+    return nbformat.writes(notebook) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     out = Path(argv[0] if argv else "notebooks/runbooks")
     out.mkdir(parents=True, exist_ok=True)
-    for name in RUNBOOKS:
+    for name in (*RUNBOOKS, "diagnose"):
         (out / f"{name}.ipynb").write_text(render(name), encoding="utf-8")
     return 0
 

@@ -16,7 +16,11 @@ setup` and `remove` are the lab's own emulation of pvecm's steps on the lab's qn
 `corosync-quorumtool -e N`, `pvecm status` is the cluster header plus
 `corosync-quorumtool -siH`.  A `mv` onto /etc/pve/corosync.conf is followed by what pmxcfs
 does (reference 4.3).  The lab has no systemd: `systemctl restart corosync` stops and starts
-the node's daemon, and `journalctl -b -u corosync` shows the end of its log file.
+the node's daemon, `journalctl -b -u corosync` shows the end of its log file, and the
+evidence bundle's journal command (`bundle.journal_argv`) shows that file's lines in
+journalctl's short-iso form (`lab.journalview`); other journalctl commands are refused.
+`cat /etc/corosync/corosync.conf` shows the file the node's corosync reads, and the lab has
+no Proxmox VE: `pveversion` and `ha-manager` answer exit 127.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from pvequorum.errors import InputError
 from pvequorum.model import is_hostname
 
 TIMEOUT_S = 300
+EXEC_TIMEOUT_S = 30  # a command inside a lab node (lab.core.Lab.exec's own default)
 
 
 class Unreachable(InputError):
@@ -232,6 +237,17 @@ class LabExecutor(Executor):
             return Result(self.host, shown, 0, f"lab: corosync on {self.host} stopped, started")
         if argv[:4] == ["journalctl", "-b", "-u", "corosync"]:
             return self._journal(shown)
+        if argv[:1] == ["journalctl"]:
+            return self._journal_since(shown, argv)
+        if argv == ["cat", "/etc/corosync/corosync.conf"]:
+            # The file the node's corosync reads (`corosync -c`), not the host's.
+            return Result(self.host, shown, 0, self.lab.corosync_conf_text(self.host))
+        if argv[:1] in (["pveversion"], ["ha-manager"]):
+            return Result(
+                self.host, shown, 127, f"lab: no Proxmox VE here: {argv[0]} is not installed\n"
+            )
+        if argv[:1] == ["corosync-qdevice-tool"]:
+            return self._qdevice_tool(shown, argv[1:])
         result = self._exec(shown, argv, stdin)
         if argv[:1] == ["mv"] and argv[-1] == "/etc/pve/corosync.conf" and result.returncode == 0:
             self.lab.pmxcfs_sync_corosync_conf(self.host)
@@ -256,21 +272,60 @@ class LabExecutor(Executor):
         )
 
     def _exec(self, shown: str, argv: list[str], stdin: bytes | None) -> Result:
-        done = self.lab.exec(self.host, argv, input=stdin)
+        try:
+            done = self.lab.exec(self.host, argv, input=stdin, timeout=EXEC_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            # corosync's tools wait forever while a sync never ends (lab.core._tool).
+            return Result(self.host, shown, 124, f"timed out after {EXEC_TIMEOUT_S} s\n")
         return Result(self.host, shown, done.returncode, done.stdout + done.stderr)
 
     def _journal(self, shown: str) -> Result:
-        """The lab's stand-in for the corosync journal: the end of the log file the node's
-        corosync.conf names (a copy of one node's file names that node's log, so after a
-        change through /etc/pve the nodes share one file; each line carries the pid)."""
-        from pvequorum.conf import corosync as corosync_conf
-
-        doc = corosync_conf.parse(self.lab.corosync_conf_text(self.host))
-        path = Path(doc.get("logging.logfile") or Path(self.lab._node(self.host).directory))
+        """The lab's stand-in for `journalctl -b -u corosync`: the end of the node's own
+        corosync logfile (`Lab.log_path`) as corosync wrote it."""
+        path = self.lab.log_path(self.host)
         if not path.is_file():
             return Result(self.host, shown, 1, f"lab: no corosync log at {path}")
         lines = path.read_text(errors="replace").splitlines()[-200:]
         return Result(self.host, shown, 0, "\n".join(lines) + "\n")
+
+    def _journal_since(self, shown: str, argv: list[str]) -> Result:
+        """The bundle's journal command (`bundle.journal_argv(SINCE)`) and no other: the
+        node's corosync (and corosync-qdevice) logfile lines since SINCE in journalctl's
+        short-iso form (`lab.journalview`: the lab has no systemd journal)."""
+        from datetime import datetime
+
+        from pvequorum import bundle
+        from pvequorum.lab import journalview
+
+        since = argv[5] if len(argv) > 5 else ""
+        try:
+            wanted = bundle.journal_argv(since)
+        except InputError:
+            wanted = ()
+        if tuple(argv) != wanted:
+            return Result(
+                self.host,
+                shown,
+                1,
+                "lab: journalctl answers only `journalctl -b -u corosync` and the bundle's "
+                "journal command\n",
+            )
+        paths = [self.lab.log_path(self.host), self.lab.qdevice_log_path(self.host)]
+        logs = [p.read_text(errors="replace") for p in paths if p is not None and p.is_file()]
+        try:
+            text = journalview.journal(logs, self.host, since, datetime.now().astimezone())
+        except ValueError as exc:  # a date that does not exist: journalctl's own words
+            return Result(self.host, shown, 1, f"{exc}\n")
+        return Result(self.host, shown, 0, text)
+
+    def _qdevice_tool(self, shown: str, args: list[str]) -> Result:
+        """The real `corosync-qdevice-tool` against the node's corosync-qdevice (its socket
+        under the node's private /run), with the tool's own error when none runs."""
+        from pvequorum.lab import qdevice
+
+        node = self.lab._node(self.host)
+        done = qdevice.qdevice_tool_run(node.netns, node.directory, *args)
+        return Result(self.host, shown, done.returncode, done.stdout + done.stderr)
 
     def _pvecm_status(self, shown: str) -> Result:
         from pvequorum.conf import corosync as corosync_conf

@@ -21,7 +21,7 @@ RUNBOOK_DIR = Path(__file__).resolve().parents[3] / "notebooks" / "runbooks"
 
 
 def runbook_path(name: str) -> Path:
-    name = runbook_name(name)
+    name = name if name == "diagnose" else runbook_name(name)
     path = RUNBOOK_DIR / f"{name}.ipynb"
     if not path.exists():
         raise InputError(f"runbook notebook missing: {path} (run from a project checkout)")
@@ -130,6 +130,8 @@ REPORT_CSS = """
 .jp-RenderedMarkdown h1 { font-size: 2.6em; padding: 0.3em 0.5em; color: #fff;
   background: #D55E00; border-radius: 6px; }
 .jp-RenderedMarkdown h1[id^="Verdict:-GO"] { background: #009E73; }
+.jp-RenderedMarkdown h1[id^="Verdict:-HEALTHY"] { background: #009E73; }
+.jp-RenderedMarkdown h1[id^="Verdict:-DEGRADED"] { background: #E69F00; color: #000; }
 .jp-RenderedMarkdown code, .jp-RenderedMarkdown pre { font-family: 'DejaVu Sans Mono',
   monospace; font-size: 0.95em; }
 .jp-RenderedMarkdown pre { background: #f4f4f4; padding: 0.6em; border-left: 4px solid #0072B2;

@@ -1,0 +1,190 @@
+"""The `diagnose` runbook's cells (an edge: IPython display), and its parameters.
+
+Parameters: `bundle_path` (a bundle directory or a pvereport text) or `executor` (with
+`nodes`, `since` and `out_dir`) to collect a new bundle first, never both.  The report
+shows the verdict (HEALTHY, DEGRADED or BROKEN), the reconstructed cluster, the findings
+with their evidence, the runbook to run next with its parameters, and the timeline.
+Unknown parameter names are refused, as in every runbook.
+"""
+
+from __future__ import annotations
+
+import html
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pvequorum.cvalues import one_line
+from pvequorum.diagnosis.model import Diagnosis
+from pvequorum.errors import InputError
+from pvequorum.reference import linkify
+from pvequorum.runbooks.core import RESULT_MIME
+
+NAME = "diagnose"
+PURPOSE = (
+    "Read a cluster's evidence (a bundle from `pvequorum collect`, or collect one now), "
+    "name what is wrong and hand over the runbook to run next."
+)
+PARAMETERS: tuple[tuple[str, str, str], ...] = (
+    ("bundle_path", "", "bundle directory or pvereport text to diagnose"),
+    ("executor", "", "collect first through ssh:HOST or lab:NODE (instead of bundle_path)"),
+    ("nodes", "", "nodes to collect from, comma separated (default: the nodelist)"),
+    ("since", "-1d", "journal window of the collection"),
+    ("out_dir", "", "new directory for the collected bundle"),
+)
+_BEFORE = "_pvequorum_names_before_parameters"
+
+
+@dataclass(frozen=True)
+class DiagnoseRun:
+    bundle: str
+    diagnosis: Diagnosis
+
+
+def _given(namespace: dict[str, Any]) -> dict[str, str]:
+    before = namespace.get(_BEFORE, frozenset())
+    known = {name for name, _, _ in PARAMETERS}
+    given = {k: v for k, v in namespace.items() if k not in before and not k.startswith("_")}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise InputError(f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    for key, value in given.items():
+        if not isinstance(value, str):
+            raise InputError("must be text", f"parameter {key}")
+    return {name: str(given.get(name, default)) for name, default, _ in PARAMETERS}
+
+
+def prepare(params: dict[str, str]) -> DiagnoseRun:
+    """Collect if asked, then read and diagnose; bad input fails here."""
+    from pvequorum.bundleio import read_bundle
+    from pvequorum.diagnosis import diagnose
+
+    if bool(params["bundle_path"]) == bool(params["executor"]):
+        raise InputError("give exactly one of bundle_path and executor", "parameter bundle_path")
+    path = params["bundle_path"]
+    if params["executor"]:
+        from pvequorum import collect
+        from pvequorum.runbooks.executors import executor_from
+
+        if not params["out_dir"]:
+            raise InputError("collecting needs out_dir (a new directory)", "parameter out_dir")
+        executor = executor_from(params["executor"])
+        nodes = [n.strip() for n in params["nodes"].split(",") if n.strip()] or list(
+            collect.nodes_of(executor)
+        )
+        collect.collect(executor, nodes, params["since"], Path(params["out_dir"]))
+        path = params["out_dir"]
+    return DiagnoseRun(path, diagnose(read_bundle(path)))
+
+
+def start(namespace: dict[str, Any]) -> DiagnoseRun:
+    return prepare(_given(namespace))
+
+
+def _display(markdown: str) -> None:
+    from IPython.display import Markdown, display
+
+    from pvequorum.runbooks.notebook import docs_base
+
+    display(Markdown(linkify(markdown, docs_base())))
+
+
+def _publish(run: DiagnoseRun) -> None:
+    from IPython.display import display
+
+    data = {"runbook": NAME, "verdict": run.diagnosis.verdict, "diagnosis": run.diagnosis.to_dict()}
+    display({RESULT_MIME: data, "text/plain": f"pvequorum result: {data['verdict']}"}, raw=True)
+
+
+def _cell(text: str) -> str:
+    """Text for Markdown: escaped, one line, control characters shown, no column break."""
+    return html.escape(" ".join(one_line(text).split())).replace("|", "\\|").replace("`", "'")
+
+
+def verdict(run: DiagnoseRun) -> None:
+    diagnosis = run.diagnosis
+    top = diagnosis.findings[0] if diagnosis.findings else None
+    _display(
+        f"# Verdict: {diagnosis.verdict}\n\nBundle `{_cell(run.bundle)}`, cluster "
+        f"`{_cell(diagnosis.cluster_name or '?')}`."
+        + (f"\n\nMost important: **{top.kind}**: {_cell(top.summary)}" if top else "")
+    )
+    _publish(run)
+
+
+def picture(run: DiagnoseRun) -> None:
+    from IPython.display import SVG, display
+
+    from pvequorum.runbooks.diagnose_figure import diagnosis_svg
+
+    display(SVG(diagnosis_svg(run.diagnosis)))
+    rows = [
+        "| node | corosync | config /etc/corosync | config /etc/pve | expected "
+        "| links not connected |",
+        "|---|---|---|---|---|---|",
+    ]
+    for node in run.diagnosis.nodes:
+        running = {True: "running", False: "not running", None: "no evidence"}[node.running]
+        down = ", ".join(f"{p} link {k}" for p, k, s in node.links if s != "connected") or "-"
+        rows.append(
+            f"| {_cell(node.name)} | {running} | {node.local_version} | {node.cluster_version} "
+            f"| {node.expected_runtime} | {_cell(down)} |"
+        )
+    _display("\n".join(rows))
+
+
+def _next(step: Any, bundle: str) -> str:
+    if step is None:
+        return ""
+    if step.plan is None:
+        return _cell(step.text())
+    parameters = []
+    for key, value in step.parameters:
+        if key.endswith("_path"):
+            value = str(Path(bundle) / value)
+        parameters += ["-p", key, value]
+    command = shlex.join(["pvequorum", "runbook", step.plan, *parameters])
+    return f"run the **{step.plan}** runbook: `{_cell(command)}`"
+
+
+def findings(run: DiagnoseRun) -> None:
+    parts = []
+    for number, finding in enumerate(run.diagnosis.findings, 1):
+        lines = [
+            f"### {number}. {finding.kind} ({finding.severity}): {', '.join(finding.nodes)}",
+            "",
+            f"{_cell(finding.summary)} (reference {finding.reference})",
+            "",
+        ]
+        for item in finding.evidence:
+            where = f"{item.file}:{item.line}" if item.line else item.file
+            lines.append(f"- `{_cell(where)}`: `{_cell(item.text)}`")
+        if finding.next_step is not None:
+            lines += ["", f"**Next:** {_next(finding.next_step, run.bundle)}"]
+        parts.append("\n".join(lines))
+    if run.diagnosis.problems:
+        parts.append(
+            "### Files not used\n\n"
+            + "\n".join(f"- `{_cell(w)}`: {_cell(p)}" for w, p in run.diagnosis.problems)
+        )
+    _display("\n\n".join(parts))
+
+
+def timeline(run: DiagnoseRun) -> None:
+    from pvequorum.diagnosis.text import _when
+
+    events = run.diagnosis.timeline[-60:]
+    if not events:
+        _display("The bundle holds no journal events.")
+        return
+    rows = ["| time (UTC) | node | event | line |", "|---|---|---|---|"]
+    rows += [
+        f"| {_when(e.time)} | {_cell(e.node)} | {e.kind} | `{_cell(e.file)}:{e.line}` |"
+        for e in events
+    ]
+    _display("\n".join(rows))
+
+
+def finish(run: DiagnoseRun) -> None:
+    _publish(run)
