@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from pvequorum import corolog
 from pvequorum.corolog import MAX_LINE_CHARS
@@ -182,8 +183,9 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Journal:
-    """The events of one text in line order, how many lines it had, the earliest and
-    latest readable time of any line, and the hosts that logged, in first-seen order."""
+    """The events of one text in line order, how many lines it had, the times of its first
+    and last line with a readable stamp (journalctl prints in time order: its window), and
+    the hosts that logged, in first-seen order."""
 
     entries: tuple[Entry, ...]
     lines: int
@@ -205,28 +207,55 @@ def read_journal(text: str, source: str = "<journal>", *, year: int | None = Non
     entries: list[Entry] = []
     hosts: dict[str, None] = {}
     first: float | None = None
-    last: float | None = None
     # The journal's own form is "STAMP IDENT: MESSAGE" (IDENT "host program[pid]"), and its
     # idents repeat, its stamps too: `_header` reads a line whole the first time its IDENT
-    # is seen, and later lines cost two look-ups (and a short regex for a new stamp).
+    # is seen, and later lines cost two look-ups; a stamp is read only for an event (and
+    # until the first readable one), since most lines of a day are no event.
     stamps: dict[str, float | None] = {}
     idents: dict[str, tuple[str, str, _Matcher | None]] = {}
-    stamp_of, ident_of = stamps.get, idents.get
+    caches: dict[str, _Cache] = {}
+    # the whole line after the stamp, as read before (most lines of a day repeat one):
+    # _NO_EVENT, or the (host, program, event) it holds
+    rests: dict[str, Any] = {}
+    stamp_of, ident_of, rest_of = stamps.get, idents.get, rests.get
     for number, raw in enumerate(lines, 1):
         line = raw[:MAX_LINE_CHARS]
         space = line.find(" ")
+        known = rest_of(line[space + 1 :]) if first is not None else None
+        if known is _NO_EVENT:
+            continue
+        if known is not None:
+            stamp = line[:space]
+            when = stamp_of(stamp, _UNSEEN)
+            if when is _UNSEEN:
+                when = _journal_stamp(stamp)
+            if when is not _UNSEEN:
+                host, program, found = known
+                entries.append(_entry(when, stamp, host, program, found, number, line))
+                continue
         colon = line.find(": ", space)
         ident = ident_of(line[space + 1 : colon]) if colon > space > 0 else None
+        when = _UNSEEN
         if ident is not None:
-            stamp, start, (host, program, matcher) = line[:space], colon + 2, ident
+            host, program, matcher = ident
+            start = colon + 2
+            if matcher is None:
+                found = None
+            else:
+                cache = caches[program]
+                found = cache.get(line[start:], _UNREAD)
+                if found is _UNREAD:
+                    found = _read_message(cache, matcher, line[start:])
+            if len(rests) < CACHE_MAX:
+                rests[line[space + 1 :]] = _NO_EVENT if found is None else (host, program, found)
+            if found is None and first is not None:
+                continue
+            stamp = line[:space]
             when = stamp_of(stamp, _UNSEEN)
-            seen = when is not _UNSEEN
-            if not seen:
+            if when is _UNSEEN:
                 when = _journal_stamp(stamp)  # _UNSEEN if it is none: read whole below
-                if "." not in stamp:  # short-iso stamps repeat; short-iso-precise ones seldom
+                if when is not _UNSEEN and "." not in stamp:
                     stamps[stamp] = when
-        else:
-            when, seen = _UNSEEN, False
         if when is _UNSEEN:  # any other line, or one whose IDENT is new
             header = _header(line, year)
             if header is None:
@@ -236,20 +265,44 @@ def read_journal(text: str, source: str = "<journal>", *, year: int | None = Non
                 idents[line[space + 1 : colon]] = host, program, matcher
             if host not in hosts:
                 hosts[host] = None
-        if not seen and when is not None:
-            first = when if first is None or when < first else first
-            last = when if last is None or when > last else last
-        if matcher is None:
-            continue
-        found = matcher(line[start:])
+            found = None
+            if matcher is not None:
+                cache = caches.setdefault(program, {})
+                found = cache.get(line[start:], _UNREAD)
+                if found is _UNREAD:
+                    found = _read_message(cache, matcher, line[start:])
+        if first is None:
+            first = when
         if found is not None:
-            shown = line if line.isprintable() else printable(line, MAX_LINE_CHARS)[:MAX_LINE_CHARS]
-            entries.append(Entry(when, stamp, host, program, *found, number, shown))
+            entries.append(_entry(when, stamp, host, program, found, number, line))
+    last = next(
+        (
+            h[1]
+            for raw in reversed(lines)
+            if (h := _header(raw[:MAX_LINE_CHARS], year)) and h[1] is not None
+        ),
+        None,
+    )
     return Journal(tuple(entries), len(lines), first, last, tuple(hosts))
 
 
 _Matcher = Callable[[str], tuple[str, Fields] | None]
 _UNSEEN = float("-inf")  # "not read": compared by identity, never a line's time
+_UNREAD: Any = object()  # a message not in the cache yet
+_NO_EVENT: Any = object()  # a line after its stamp that holds no event
+
+
+def _entry(
+    when: float | None,
+    stamp: str,
+    host: str,
+    program: str,
+    found: tuple[str, Fields],
+    number: int,
+    line: str,
+) -> Entry:
+    shown = line if line.isprintable() else printable(line, MAX_LINE_CHARS)[:MAX_LINE_CHARS]
+    return Entry(when, stamp, host, program, found[0], found[1], number, shown)
 
 
 def _header(
@@ -281,12 +334,11 @@ def _matcher(program: str) -> _Matcher | None:
     then the fields that follow from those matched.  Remembered: a journal repeats its
     messages ("[status] notice: received log", the same retransmit list) many times."""
     if program == "corosync":
-        return lru_cache(maxsize=4096)(corolog.match_tagged)
+        return corolog.match_tagged
     rules = _BY_PROGRAM.get(program)
     if rules is None:
         return None
 
-    @lru_cache(maxsize=4096)
     def match(message: str) -> tuple[str, Fields] | None:
         found = rules.match(message.rstrip())
         if found is None or found[0] not in _DERIVED:
@@ -325,6 +377,20 @@ _DERIVED: dict[str, Callable[[dict[str, str]], Fields | None]] = {
     **{kind: _unit for kind in ("unit-killed", "unit-failed", "unit-stopped", "unit-started")},
 }
 _MATCHERS = {program: m for program in ("corosync", *_BY_PROGRAM) if (m := _matcher(program))}
+# What each program's messages were read as, per journal: a journal repeats its messages
+# ("[status] notice: received log", the same retransmit list) many times, and a dict
+# look-up in the loop is the cheapest way past them.  Bounded: past CACHE_MAX messages a
+# cache stops growing.
+CACHE_MAX = 8192
+_Cache = dict[str, "tuple[str, Fields] | None"]
+
+
+def _read_message(cache: _Cache, matcher: _Matcher, message: str) -> tuple[str, Fields] | None:
+    found = matcher(message)
+    if len(cache) < CACHE_MAX:
+        cache[message] = found
+    return found
+
 
 _JOURNAL_STAMP = re.compile(_ISO)
 
