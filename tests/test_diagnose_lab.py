@@ -10,7 +10,9 @@ expected votes is never handed over while the other side may run.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -34,6 +36,9 @@ def _diagnosis(lab, out: Path, nodes: list[str] | None = None, via: str | None =
     names = nodes if nodes is not None else list(lab.nodes)
     executor = LabExecutor(via or names[0], lab.name)
     collect(executor, names, "-1h", out)
+    keep = os.environ.get("PVEQUORUM_KEEP_BUNDLES")  # to refresh tests/data/bundles/lab
+    if keep:
+        shutil.copytree(out, Path(keep) / out.name, dirs_exist_ok=True)
     found = diagnose(read_bundle(out))
     render_text(found)  # the text form renders for every real bundle
     json.dumps(found.to_dict())

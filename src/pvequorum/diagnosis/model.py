@@ -8,7 +8,9 @@ filled from the evidence, what to collect to tell more, or an action to take by 
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 FORMAT = "pvequorum-diagnosis/1"
@@ -58,10 +60,18 @@ class NextStep:
         if len(given) != 1:
             raise ValueError("a next step is one plan, one collect_more or one action")
 
-    def text(self) -> str:
+    def command(self, bundle: str = "") -> list[str]:
+        """The plan's runbook as argv, its `*_path` parameters under the bundle directory."""
+        words = ["pvequorum", "runbook", str(self.plan)]
+        for key, value in self.parameters:
+            if key.endswith("_path") and bundle:
+                value = str(PurePath(bundle) / value)
+            words += ["-p", key, value]
+        return words
+
+    def text(self, bundle: str = "") -> str:
         if self.plan is not None:
-            shown = " ".join(f"-p {k} {v}" for k, v in self.parameters)
-            return f"run the {self.plan} runbook: pvequorum runbook {self.plan} {shown}".rstrip()
+            return f"run the {self.plan} runbook: {shlex.join(self.command(bundle))}"
         if self.collect_more is not None:
             return f"collect more: {self.collect_more}"
         return str(self.action)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from pvequorum import bundle
+from pvequorum.cvalues import printable
 from pvequorum.diagnosis.model import Evidence, Finding, NextStep
 from pvequorum.diagnosis.picture import Picture
 from pvequorum.journal import Entry
@@ -39,7 +40,7 @@ def _link_line(node: NodeEvidence, link_id: int, nodeid: int) -> Evidence | None
         elif (
             current == link_id and words[:1] == ["nodeid:"] and words[1].rstrip(":") == str(nodeid)
         ):
-            return Evidence(node.file(bundle.CFGTOOL_S), number, " ".join(words))
+            return Evidence(node.file(bundle.CFGTOOL_S), number, printable(line.strip(), 160))
     return None
 
 

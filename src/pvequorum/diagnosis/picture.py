@@ -88,11 +88,18 @@ def _checked_status(
     local = next((m.nodeid for m in status.members if m.local), status.node_id)
     own = nodeids.get(node.name)
     if own is not None and local is not None and local != own:
+        mine = None
+        if node.local_conf is not None:
+            mine = next(
+                (n.nodeid for n in node.local_conf.cluster.nodes if n.name == node.name), None
+            )
+        why = f" ({node.name}'s own corosync.conf says {mine})" if mine == local else ""
         problems.append(
             Problem(
                 where,
                 None,
-                f"its local node id is {local}, but {node.name} is node {own}: not used",
+                f"its local node id is {local}{why}, the cluster's copy gives {node.name} "
+                f"node id {own}: not used as {node.name}'s membership",
             )
         )
         return None

@@ -22,6 +22,14 @@ def _names(names: Iterable[str]) -> str:
     return ", ".join(listed) if listed else "none"
 
 
+def _subject(names: tuple[str, ...], plural: str = "are", singular: str = "is") -> str:
+    return f"{_names(names)} {plural if len(names) > 1 else singular}"
+
+
+def _votes(count: int | None) -> str:
+    return f"{count} vote{'' if count == 1 else 's'}"
+
+
 def status_lines(node: NodeEvidence, *labels: str) -> list[Evidence]:
     found = []
     for label in labels:
@@ -234,8 +242,9 @@ def quorum_findings(picture: Picture) -> list[Finding]:
                     "wait-for-all",
                     part.members,
                     "error",
-                    f"[{_names(part.members)}] hold enough votes ({part.total_votes} of "
-                    f"quorum {part.quorum}) but wait_for_all keeps them inquorate until every "
+                    f"{_subject(part.members, 'hold', 'holds')} enough votes "
+                    f"({part.total_votes} of quorum {part.quorum}) but wait_for_all keeps "
+                    "the partition inquorate until every "
                     f"node has been seen once since the start: {_names(absent)} never came.",
                     "13.7",
                     evidence,
@@ -251,7 +260,7 @@ def quorum_findings(picture: Picture) -> list[Finding]:
                 "no-quorum",
                 part.members,
                 "critical" if _ha_active(picture, part) else "error",
-                f"[{_names(part.members)}] are not quorate: {part.total_votes} votes of quorum "
+                f"{_subject(part.members)} not quorate: {_votes(part.total_votes)} of quorum "
                 f"{part.quorum} (expected {part.expected_votes}). /etc/pve is read-only there"
                 + (
                     " and HA nodes self-fence after about 60 s."
@@ -289,6 +298,7 @@ def _no_quorum_step(
                 ("node", node.name),
                 ("up", ",".join(part.members)),
                 ("confirmed_down", ",".join(confirmed)),
+                ("confirmed_down_by", _down_by(picture, confirmed)),
             ),
         )
     unknown = [n for n in absent if n not in confirmed]
@@ -296,6 +306,16 @@ def _no_quorum_step(
         collect_more=f"whether {_names(unknown)} is powered off (console, IPMI) or only cut "
         "off; lowering expected votes is safe only for nodes that are off"
     )
+
+
+def _down_by(picture: Picture, names: list[str]) -> str:
+    """How the bundle shows those nodes down: each one's own tool error, file and line."""
+    shown = []
+    for name in names:
+        found = _down_evidence(picture.nodes[name])
+        where = f"{found[0].file}:{found[0].line}" if found else picture.nodes[name].folder
+        shown.append(f"{where} ({picture.nodes[name].daemon_down})")
+    return "corosync not running, per " + "; ".join(shown)
 
 
 def _ha_active(picture: Picture, part: Partition) -> bool:
@@ -321,7 +341,8 @@ def _expected_findings(picture: Picture) -> list[Finding]:
                 "expected-lowered",
                 part.members,
                 "warning",
-                f"[{_names(part.members)}] run with expected votes {part.expected_votes}, "
+                f"{_subject(part.members, 'run', 'runs')} with expected votes "
+                f"{part.expected_votes}, "
                 f"lowered from the configured {configured} (pvecm expected). It lasts until "
                 "the next reload or rejoin"
                 + (

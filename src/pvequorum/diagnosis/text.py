@@ -51,7 +51,7 @@ def render_text(diagnosis: Diagnosis, *, timeline: int = 15) -> str:
             where = f"{item.file}:{item.line}" if item.line else item.file
             lines.append(f"      {where}: {item.text}")
         if finding.next_step is not None:
-            lines.append(f"      next: {finding.next_step.text()}")
+            lines.append(f"      next: {finding.next_step.text(diagnosis.bundle)}")
         lines.append(f"      (reference {finding.reference})")
     if diagnosis.timeline and timeline:
         lines += ["", f"Timeline (last {min(timeline, len(diagnosis.timeline))} events):"]

@@ -139,12 +139,7 @@ def _next(step: Any, bundle: str) -> str:
         return ""
     if step.plan is None:
         return _cell(step.text())
-    parameters = []
-    for key, value in step.parameters:
-        if key.endswith("_path"):
-            value = str(Path(bundle) / value)
-        parameters += ["-p", key, value]
-    command = shlex.join(["pvequorum", "runbook", step.plan, *parameters])
+    command = shlex.join(step.command(bundle))
     return f"run the **{step.plan}** runbook: `{_cell(command)}`"
 
 
