@@ -222,3 +222,40 @@ def test_no_go_report_shows_the_verdict_without_scrolling(tmp_path: Path, browse
     assert "mono" in family.lower()
     screenshot(page, "runbook-no-go-report")
     _assert_clean(watched)
+
+
+def test_diagnosis_report_shows_the_verdict_the_cluster_and_the_handover(
+    tmp_path: Path, browser: object
+) -> None:
+    """Issue 18: the diagnose runbook's report on a bundle from the real lab (pve2 of two
+    crashed): the verdict first, the reconstructed cluster drawn, the evidence, and the
+    restore-quorum runbook to run next with its parameters."""
+    from paths import PROJECT
+
+    from pvequorum.runbooks.runner import execute, write_html
+
+    bundle = PROJECT / "tests" / "data" / "bundles" / "lab" / "blocked"
+    out = tmp_path / "diagnose.ipynb"
+    outcome = execute("diagnose", {"bundle_path": str(bundle)}, out)
+    assert outcome.error is None and outcome.result is not None
+    assert outcome.result["verdict"] == "BROKEN"
+    report = write_html(out, tmp_path / "diagnose.html")
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1280, "height": 720})
+    watched = watch(page)
+    page.goto(report.as_uri())
+    verdict = page.locator("h1", has_text="Verdict: BROKEN")
+    box = verdict.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 720, box
+    texts = page.evaluate(
+        "() => [...document.querySelectorAll('svg text')].map(t => t.textContent)"
+    )
+    assert texts.count("NOT quorate") == 1 and texts.count("corosync down") == 1, texts
+    assert "partition 1: not quorate" in texts and "not in any membership" in texts
+    text = page.locator("body").inner_text()
+    assert "pvequorum runbook restore-quorum" in text and "-p confirmed_down pve2" in text
+    assert "pve1/pvecm-status.txt:15" in text and "Timeline" in text
+    for absent in ("&#x27;", "&amp;", "Traceback", "None"):
+        assert absent not in text
+    screenshot(page, "diagnosis-report")
+    _assert_clean(watched)

@@ -108,8 +108,9 @@ def _diagnose(args: argparse.Namespace) -> int:
         raise InputError("the diagnose runbook takes -p parameters only", "diagnose")
     params = dict(args.parameter)
     checked = diagnose._given(params)
+    diagnose.validate(checked)  # bad input fails here, before a kernel starts
     if checked["bundle_path"]:
-        diagnose.prepare(checked)  # bad input fails here, before a kernel starts
+        diagnose.prepare(checked)
     output = Path(args.output or "diagnose.out.ipynb")
     outcome = execute("diagnose", params, output)
     html = write_html(output, args.html or output.with_suffix(".html"))

@@ -30,9 +30,9 @@ _KIND_ORDER = {
     for index, kind in enumerate(
         (
             "split-brain",
+            "partition",
             "no-quorum",
             "wait-for-all",
-            "partition",
             "config-divergence",
             "node-cannot-join",
             "node-down",

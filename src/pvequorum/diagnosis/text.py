@@ -15,7 +15,7 @@ from pvequorum.diagnosis.model import Diagnosis
 _MARK = {"critical": "!!", "error": "! ", "warning": "~ ", "info": "  "}
 
 
-def _when(time: float | None) -> str:
+def when_utc(time: float | None) -> str:
     if time is None:
         return "????-??-?? ??:??:??"
     return datetime.fromtimestamp(time, UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -57,7 +57,8 @@ def render_text(diagnosis: Diagnosis, *, timeline: int = 15) -> str:
         lines += ["", f"Timeline (last {min(timeline, len(diagnosis.timeline))} events):"]
         for event in diagnosis.timeline[-timeline:]:
             lines.append(
-                f"  {_when(event.time)} {event.node:<12} {event.kind:<22} {event.file}:{event.line}"
+                f"  {when_utc(event.time)} {event.node:<12} {event.kind:<22} "
+                f"{event.file}:{event.line}"
             )
     if diagnosis.problems:
         lines += ["", "Not used (named so that nothing is silently lost):"]

@@ -55,20 +55,38 @@ def _given(namespace: dict[str, Any]) -> dict[str, str]:
     return {name: str(given.get(name, default)) for name, default, _ in PARAMETERS}
 
 
+def validate(params: dict[str, str]) -> None:
+    """Every parameter checked before anything is read or run (fail closed)."""
+    from pvequorum.bundle import check_since
+    from pvequorum.model import is_hostname
+
+    if bool(params["bundle_path"]) == bool(params["executor"]):
+        raise InputError("give exactly one of bundle_path and executor", "parameter bundle_path")
+    if not params["executor"]:
+        return
+    check_since(params["since"])
+    kind = params["executor"].partition(":")[0]
+    if kind not in ("ssh", "lab"):
+        raise InputError("executor must be ssh:HOST or lab:[LAB:]NODE", "parameter executor")
+    for node in (n.strip() for n in params["nodes"].split(",") if n.strip()):
+        if not is_hostname(node):
+            raise InputError(f"{node!r} is not a node name", "parameter nodes")
+    out = Path(params["out_dir"]) if params["out_dir"] else None
+    if out is None or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
+        raise InputError("collecting needs out_dir, a new or empty directory", "parameter out_dir")
+
+
 def prepare(params: dict[str, str]) -> DiagnoseRun:
     """Collect if asked, then read and diagnose; bad input fails here."""
     from pvequorum.bundleio import read_bundle
     from pvequorum.diagnosis import diagnose
 
-    if bool(params["bundle_path"]) == bool(params["executor"]):
-        raise InputError("give exactly one of bundle_path and executor", "parameter bundle_path")
+    validate(params)
     path = params["bundle_path"]
     if params["executor"]:
         from pvequorum import collect
         from pvequorum.runbooks.executors import executor_from
 
-        if not params["out_dir"]:
-            raise InputError("collecting needs out_dir (a new directory)", "parameter out_dir")
         executor = executor_from(params["executor"])
         nodes = [n.strip() for n in params["nodes"].split(",") if n.strip()] or list(
             collect.nodes_of(executor)
@@ -102,23 +120,31 @@ def _cell(text: str) -> str:
     return html.escape(" ".join(one_line(text).split())).replace("|", "\\|").replace("`", "'")
 
 
+def _code(text: str) -> str:
+    """Text for a Markdown code span: the renderer escapes HTML there, so only one line,
+    no backquote (it would end the span) and no column break."""
+    return " ".join(one_line(text).split()).replace("`", "'").replace("|", "\\|")
+
+
 def verdict(run: DiagnoseRun) -> None:
     diagnosis = run.diagnosis
     top = diagnosis.findings[0] if diagnosis.findings else None
     _display(
-        f"# Verdict: {diagnosis.verdict}\n\nBundle `{_cell(run.bundle)}`, cluster "
-        f"`{_cell(diagnosis.cluster_name or '?')}`."
+        f"# Verdict: {diagnosis.verdict}\n\nBundle `{_code(run.bundle)}`, cluster "
+        f"`{_code(diagnosis.cluster_name or '?')}`."
         + (f"\n\nMost important: **{top.kind}**: {_cell(top.summary)}" if top else "")
     )
     _publish(run)
 
 
 def picture(run: DiagnoseRun) -> None:
-    from IPython.display import SVG, display
+    from IPython.display import display
 
     from pvequorum.runbooks.diagnose_figure import diagnosis_svg
 
-    display(SVG(diagnosis_svg(run.diagnosis)))
+    svg = diagnosis_svg(run.diagnosis)
+    # Inline SVG (as HTML too), as the plan runbooks draw: sharp, searchable text.
+    display({"text/html": svg, "image/svg+xml": svg, "text/plain": "cluster drawing"}, raw=True)
     rows = [
         "| node | corosync | config /etc/corosync | config /etc/pve | expected "
         "| links not connected |",
@@ -128,10 +154,14 @@ def picture(run: DiagnoseRun) -> None:
         running = {True: "running", False: "not running", None: "no evidence"}[node.running]
         down = ", ".join(f"{p} link {k}" for p, k, s in node.links if s != "connected") or "-"
         rows.append(
-            f"| {_cell(node.name)} | {running} | {node.local_version} | {node.cluster_version} "
-            f"| {node.expected_runtime} | {_cell(down)} |"
+            f"| {_cell(node.name)} | {running} | {_dash(node.local_version)} "
+            f"| {_dash(node.cluster_version)} | {_dash(node.expected_runtime)} | {_cell(down)} |"
         )
     _display("\n".join(rows))
+
+
+def _dash(value: int | None) -> str:
+    return "-" if value is None else str(value)
 
 
 def _next(step: Any, bundle: str) -> str:
@@ -140,7 +170,7 @@ def _next(step: Any, bundle: str) -> str:
     if step.plan is None:
         return _cell(step.text())
     command = shlex.join(step.command(bundle))
-    return f"run the **{step.plan}** runbook: `{_cell(command)}`"
+    return f"run the **{step.plan}** runbook: `{_code(command)}`"
 
 
 def findings(run: DiagnoseRun) -> None:
@@ -154,31 +184,38 @@ def findings(run: DiagnoseRun) -> None:
         ]
         for item in finding.evidence:
             where = f"{item.file}:{item.line}" if item.line else item.file
-            lines.append(f"- `{_cell(where)}`: `{_cell(item.text)}`")
+            lines.append(f"- `{_code(where)}`: `{_code(item.text)}`")
         if finding.next_step is not None:
             lines += ["", f"**Next:** {_next(finding.next_step, run.bundle)}"]
         parts.append("\n".join(lines))
     if run.diagnosis.problems:
         parts.append(
             "### Files not used\n\n"
-            + "\n".join(f"- `{_cell(w)}`: {_cell(p)}" for w, p in run.diagnosis.problems)
+            + "\n".join(f"- `{_code(w)}`: {_cell(p)}" for w, p in run.diagnosis.problems)
         )
     _display("\n\n".join(parts))
 
 
 def timeline(run: DiagnoseRun) -> None:
-    from pvequorum.diagnosis.text import _when
+    from pvequorum.diagnosis.text import when_utc
 
     events = run.diagnosis.timeline[-60:]
     if not events:
         _display("The bundle holds no journal events.")
         return
-    rows = ["| time (UTC) | node | event | line |", "|---|---|---|---|"]
+    rows = ["| time (UTC) | node | event | what it logged | line |", "|---|---|---|---|---|"]
     rows += [
-        f"| {_when(e.time)} | {_cell(e.node)} | {e.kind} | `{_cell(e.file)}:{e.line}` |"
+        f"| {when_utc(e.time)} | {_cell(e.node)} | {e.kind} | {_cell(_message(e.text))} "
+        f"| `{_code(e.file)}:{e.line}` |"
         for e in events
     ]
     _display("\n".join(rows))
+
+
+def _message(line: str) -> str:
+    """A journal line without its stamp and ident: what the daemon said."""
+    _, sep, rest = line.partition("]: ")
+    return rest.strip() if sep else line
 
 
 def finish(run: DiagnoseRun) -> None:
