@@ -105,3 +105,23 @@ def test_the_cli_on_a_recorded_bundle() -> None:
     data = json.loads(done.stdout)
     assert data["format"] == "pvequorum-diagnosis/1" and data["verdict"] == "BROKEN"
     assert [f["kind"] for f in data["findings"]] == ["no-quorum", "node-down"]
+
+
+def test_the_readme_story_is_what_the_kit_says() -> None:
+    """The README's two-node diagnosis quotes the kit: the same lines come out of the
+    recorded bundle of that story (pve2 of two crashed, both collected)."""
+    readme = (PROJECT / "README.md").read_text()
+    story = readme.split("### The two-node story as a diagnosis")[1].split("\n### ")[0]
+    said = render_text(diagnose(read_bundle(LAB / "blocked")))
+    for line in (
+        "BROKEN: cluster lab, 2 nodes, configured expected votes 2",
+        "partition [pve1]: NOT quorate, votes 1/2, quorum 2 (seen by pve1)",
+        "corosync not running on: pve2",
+        "[no-quorum] pve1 is not quorate: 1 vote of quorum 2 (expected 2). /etc/pve is "
+        "read-only there.",
+        "pve1/pvecm-status.txt:15: Quorate:          No",
+        "next: run the restore-quorum runbook: pvequorum runbook restore-quorum",
+        "pve2/pvecm-status.txt:8: Cannot initialize CMAP service",
+    ):
+        assert line in said and line.split(": ", 1)[-1][:40] in story, line
+    assert "[node-down] pve2 is down: its corosync is not running; it ended without a clean" in said
