@@ -269,3 +269,24 @@ def test_qnetd_down(tmp_path: Path) -> None:
         assert "qdevice-down" in _kinds(found), render_text(found)
         assert set(_finding(found, "qdevice-down").nodes) == {"pve1", "pve2"}
         assert found.verdict == "DEGRADED"
+
+
+def test_split_brain_after_expected_1_on_both_sides(tmp_path: Path) -> None:
+    """The trap the README warns of: a two-node cluster cut in two, `pvecm expected 1` on
+    both sides; each side is quorate on its own."""
+    require_lab()
+    from pvequorum.lab.core import Lab
+
+    with Lab(simple_cluster(2)) as lab:
+        lab.start(list(lab.nodes))
+        _settle(lab)
+        lab.partition([["pve1"], ["pve2"]])
+        _settle(lab)
+        assert lab.expected("pve1", 1) and lab.expected("pve2", 1)
+        _settle(lab)
+        found = _diagnosis(lab, tmp_path / "split-brain")
+        assert found.findings[0].kind == "split-brain", render_text(found)
+        assert found.findings[0].severity == "critical" and found.verdict == "BROKEN"
+        assert set(found.findings[0].nodes) == {"pve1", "pve2"}
+        assert "expected-lowered" in _kinds(found)
+        assert all(f.next_step is None or f.next_step.plan is None for f in found.findings)

@@ -81,3 +81,23 @@ def test_bad_parameters_are_one_line_and_exit_2(
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert not (tmp_path / "o").exists()  # nothing collected on bad input
+
+
+def test_the_report_in_german(tmp_path: Path) -> None:
+    import nbformat
+
+    out = tmp_path / "de.ipynb"
+    outcome = execute("diagnose", {"bundle_path": str(LAB / "blocked"), "lang": "de"}, out)
+    assert outcome.error is None, outcome.error
+    record = read_result(out)
+    assert record is not None and record["verdict"] == "BROKEN"  # machine words stay
+    assert record["diagnosis"]["findings"][0]["summary"].startswith("pve1 hat kein Quorum")
+    shown = "".join(
+        o.get("data", {}).get("text/markdown", "")
+        for c in nbformat.read(str(out), as_version=4).cells
+        for o in c.get("outputs", [])
+    )
+    assert "# Befund: BROKEN" in shown and "Nächster Schritt:" in shown
+    assert "Verdict:" not in shown and "Most important" not in shown
+    refused = _cli("-p", "bundle_path", str(LAB / "blocked"), "-p", "lang", "fr", cwd=tmp_path)
+    assert refused.returncode == 2 and "must be one of en, de" in refused.stderr

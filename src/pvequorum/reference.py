@@ -177,7 +177,7 @@ _ITEM = rf"{_ID}(?:\s*[-–]\s*{_ID})?"
 _QUALIFIER = r"(?:\s+(?:step\s+\d+|[A-Z](?:/[A-Z])*(?![\w])|(?!and\b)[a-z]+))?"
 _SEPARATOR = r"\s*(?:,|;|\band\b)\s*(?:(?:traps?|sections?|cman)\s+)?"
 _CITATION = re.compile(
-    r"(?:\b(?i:references?)\b(?:\s+(?i:sections?)\b\.?)?|\b(?i:traps?)(?=\s+10\.\d))[\s:*\-]*"
+    r"(?:\b(?i:references?|referenz)\b(?:\s+(?i:sections?)\b\.?)?|\b(?i:traps?)(?=\s+10\.\d))[\s:*\-]*"
     rf"(?P<ids>{_ITEM}(?!\d){_QUALIFIER}(?:{_SEPARATOR}{_ITEM}(?!\d){_QUALIFIER})*)"
 )
 _ITEM_RE = re.compile(rf"(?<![\w.])(?<!step )(?P<lo>{_ID})(?:\s*[-–]\s*(?P<hi>{_ID}))?(?![\d])")

@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("bundle", help="bundle directory, or one pvereport text file")
     p.add_argument("--json", action="store_true", help="print pvequorum-diagnosis/1 JSON")
     p.add_argument("--timeline", type=int, default=15, help="timeline events shown (text)")
+    p.add_argument(
+        "--lang",
+        help="en or de (default: PVEQUORUM_LANG, then the locale); commands and program "
+        "output stay as the programs print them",
+    )
     p.set_defaults(func=run)
 
 
@@ -30,10 +35,12 @@ def run(args: argparse.Namespace) -> int:
     from pvequorum.bundleio import read_bundle
     from pvequorum.diagnosis import diagnose
     from pvequorum.diagnosis.text import render_text
+    from pvequorum.i18n import using
 
-    result = diagnose(read_bundle(args.bundle))
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
-    else:
-        print(render_text(result, timeline=max(0, min(args.timeline, 400))), end="")
+    with using(args.lang):
+        result = diagnose(read_bundle(args.bundle))
+        if args.json:
+            print(json.dumps(result.to_dict(), indent=2))
+        else:
+            print(render_text(result, timeline=max(0, min(args.timeline, 400))), end="")
     return ExitStatus.OK if result.verdict == "HEALTHY" else ExitStatus.FINDINGS

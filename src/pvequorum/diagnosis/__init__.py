@@ -21,6 +21,7 @@ from pvequorum.diagnosis.model import (
     NodeSummary,
     TimelineEvent,
 )
+from pvequorum.i18n import _
 
 __all__ = ["FORMAT", "KINDS", "Diagnosis", "Evidence", "Finding", "NextStep", "diagnose"]
 
@@ -131,8 +132,10 @@ def _healthy(seen: picture.Picture) -> Finding:
     heard = [n for n in seen.configured if n in seen.statuses]
     unheard = [n for n in seen.configured if n not in seen.statuses]
     basis = (
-        f" This rests on the evidence of {', '.join(heard)}; {', '.join(unheard)} gave none of "
-        "its own."
+        " "
+        + _("This rests on the evidence of {heard}; {unheard} gave none of its own.").format(
+            heard=", ".join(heard), unheard=", ".join(unheard)
+        )
         if unheard
         else ""
     )
@@ -140,10 +143,16 @@ def _healthy(seen: picture.Picture) -> Finding:
         "healthy",
         seen.configured,
         "info",
-        f"Healthy: all {members} configured nodes are members of one quorate partition "
-        f"(expected {part.expected_votes if part else '?'}, "
-        f"total {part.total_votes if part else '?'}); "
-        "links connected, config copies agree, nothing alarming in the journals." + basis,
+        _(
+            "Healthy: all {members} configured nodes are members of one quorate partition "
+            "(expected {expected}, total {total}); links connected, config copies agree, "
+            "nothing alarming in the journals."
+        ).format(
+            members=members,
+            expected=part.expected_votes if part else "?",
+            total=part.total_votes if part else "?",
+        )
+        + basis,
         "13.1",
         tuple(evidence),
     )
@@ -174,11 +183,13 @@ def diagnose(found: Bundle) -> Diagnosis:
                 "crash-or-partition",
                 seen.configured,
                 "error",
-                "No node of the bundle reported a running corosync membership, and nothing "
-                "says why.",
+                _(
+                    "No node of the bundle reported a running corosync membership, and "
+                    "nothing says why."
+                ),
                 "13.3",
                 (),
-                NextStep(collect_more="pvecm status from every node (`pvequorum collect`)"),
+                NextStep(collect_more=_("pvecm status from every node (`pvequorum collect`)")),
             )
         )
     if not [f for f in findings if f.severity != "info"] and seen.statuses and not seen.missing:

@@ -14,6 +14,7 @@ from pvequorum import bundle
 from pvequorum.conf.corosync import CorosyncView
 from pvequorum.diagnosis.model import Evidence, Finding, NextStep
 from pvequorum.diagnosis.picture import Picture
+from pvequorum.i18n import _
 from pvequorum.nodeevidence import NodeEvidence
 
 
@@ -24,10 +25,12 @@ def _version_line(node: NodeEvidence, name: str) -> list[Evidence]:
 
 def _fix_copy(name: str, source: str, version: int) -> NextStep:
     return NextStep(
-        action=f"On {name}: save /etc/corosync/corosync.conf as a backup, copy the cluster's "
-        f"current corosync.conf (config_version {version}, from {source}:/etc/pve/corosync.conf) "
-        f"to {name}:/etc/corosync/corosync.conf, then `systemctl restart corosync` on {name}; "
-        "pmxcfs syncs /etc/pve once it has rejoined."
+        action=_(
+            "On {name}: save /etc/corosync/corosync.conf as a backup, copy the cluster's "
+            "current corosync.conf (config_version {version}, from "
+            "{source}:/etc/pve/corosync.conf) to {name}:/etc/corosync/corosync.conf, then "
+            "`systemctl restart corosync` on {name}; pmxcfs syncs /etc/pve once it has rejoined."
+        ).format(name=name, version=version, source=source)
     )
 
 
@@ -56,9 +59,11 @@ def config_findings(picture: Picture) -> list[Finding]:
                     "config-divergence",
                     (node.name,),
                     "error",
-                    f"{node.name} came back with config version {last.get('mine')} while the "
-                    f"cluster runs {last.get('theirs')}: corosync on {node.name} exited and "
-                    "stays out until its copy is replaced.",
+                    _(
+                        "{name} came back with config version {mine} while the cluster runs "
+                        "{theirs}: corosync on {name} exited and stays out until its copy is "
+                        "replaced."
+                    ).format(name=node.name, mine=last.get("mine"), theirs=last.get("theirs")),
                     "13.9",
                     (
                         Evidence(node.file(bundle.JOURNAL), last.line, last.text),
@@ -73,8 +78,10 @@ def config_findings(picture: Picture) -> list[Finding]:
                     "config-divergence",
                     (node.name,),
                     "warning" if node.name not in picture.missing else "error",
-                    f"{node.name}'s /etc/corosync/corosync.conf has config_version {local}, "
-                    f"the cluster's newest copy {newest} ({picture.config_file}).",
+                    _(
+                        "{name}'s /etc/corosync/corosync.conf has config_version {local}, the "
+                        "cluster's newest copy {newest} ({where})."
+                    ).format(name=node.name, local=local, newest=newest, where=picture.config_file),
                     "13.9",
                     tuple(_version_line(node, bundle.LOCAL_CONF)),
                     _fix_copy(node.name, source, newest),
@@ -91,17 +98,21 @@ def config_findings(picture: Picture) -> list[Finding]:
                     "config-divergence",
                     (node.name,),
                     "warning",
-                    f"On {node.name} the two copies differ: /etc/pve has config_version "
-                    f"{_version(node.cluster_conf)}, /etc/corosync {local}; pmxcfs copies "
-                    "only a higher version, a reload reads /etc/corosync.",
+                    _(
+                        "On {name} the two copies differ: /etc/pve has config_version "
+                        "{cluster}, /etc/corosync {local}; pmxcfs copies only a higher "
+                        "version, a reload reads /etc/corosync."
+                    ).format(name=node.name, cluster=_version(node.cluster_conf), local=local),
                     "13.9",
                     tuple(
                         _version_line(node, bundle.CLUSTER_CONF)
                         + _version_line(node, bundle.LOCAL_CONF)
                     ),
                     NextStep(
-                        collect_more=f"why the copies on {node.name} differ (an edit without "
-                        "a config_version bump is not distributed)"
+                        collect_more=_(
+                            "why the copies on {name} differ (an edit without a "
+                            "config_version bump is not distributed)"
+                        ).format(name=node.name)
                     ),
                 )
             )
@@ -138,20 +149,25 @@ def _cannot_join(picture: Picture) -> list[Finding]:
         details = []
         if name_differs:
             details.append(
-                f"cluster_name {view.cluster.name!r} instead of {picture.config.cluster.name!r}"
+                _("cluster_name {here!r} instead of {cluster!r}").format(
+                    here=view.cluster.name, cluster=picture.config.cluster.name
+                )
             )
         for name in differs[:3]:
             details.append(
-                f"{name}: {_where(own.get(name))} here, {_where(cluster.get(name))} in the "
-                "cluster's copy"
+                _("{name}: {here} here, {cluster} in the cluster's copy").format(
+                    name=name, here=_where(own.get(name)), cluster=_where(cluster.get(name))
+                )
             )
         findings.append(
             Finding(
                 "node-cannot-join",
                 (node.name,),
                 "error",
-                f"{node.name} cannot join: its own corosync.conf disagrees with the cluster's "
-                f"({'; '.join(details)}).",
+                _(
+                    "{name} cannot join: its own corosync.conf disagrees with the cluster's "
+                    "({details})."
+                ).format(name=node.name, details="; ".join(details)),
                 "13.10",
                 tuple(_own_node_lines(node))
                 + tuple(
@@ -160,9 +176,10 @@ def _cannot_join(picture: Picture) -> list[Finding]:
                     if line
                 ),
                 NextStep(
-                    action=f"Make {node.name}:/etc/corosync/corosync.conf the cluster's copy "
-                    f"({picture.config_file}) after a backup, then `systemctl restart "
-                    f"corosync` on {node.name}."
+                    action=_(
+                        "Make {name}:/etc/corosync/corosync.conf the cluster's copy ({where}) "
+                        "after a backup, then `systemctl restart corosync` on {name}."
+                    ).format(name=node.name, where=picture.config_file)
                 ),
             )
         )
@@ -170,13 +187,15 @@ def _cannot_join(picture: Picture) -> list[Finding]:
 
 
 def _names(items: tuple[str, ...]) -> str:
-    return ", ".join(items) if items else "no address"
+    return ", ".join(items) if items else _("no address")
 
 
 def _where(identity: tuple[int, tuple[str, ...]] | None) -> str:
     if identity is None:
-        return "absent"
-    return f"nodeid {identity[0]} at {_names(identity[1])}"
+        return _("absent")
+    return _("nodeid {nodeid} at {addresses}").format(
+        nodeid=identity[0], addresses=_names(identity[1])
+    )
 
 
 def _own_node_lines(node: NodeEvidence) -> list[Evidence]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from pvequorum.i18n import _
+
 FORMAT = "pvequorum-diagnosis/1"
 
 KINDS = (
@@ -71,9 +73,11 @@ class NextStep:
 
     def text(self, bundle: str = "") -> str:
         if self.plan is not None:
-            return f"run the {self.plan} runbook: {shlex.join(self.command(bundle))}"
+            return _("run the {plan} runbook: {command}").format(
+                plan=self.plan, command=shlex.join(self.command(bundle))
+            )
         if self.collect_more is not None:
-            return f"collect more: {self.collect_more}"
+            return _("collect more: {what}").format(what=self.collect_more)
         return str(self.action)
 
     def to_dict(self) -> dict[str, Any]:

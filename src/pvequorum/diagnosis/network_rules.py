@@ -16,6 +16,7 @@ from pvequorum import bundle
 from pvequorum.cvalues import printable
 from pvequorum.diagnosis.model import Evidence, Finding, NextStep
 from pvequorum.diagnosis.picture import Picture
+from pvequorum.i18n import _
 from pvequorum.journal import Entry
 from pvequorum.nodeevidence import NodeEvidence
 
@@ -79,20 +80,28 @@ def link_findings(picture: Picture) -> list[Finding]:
     for name in cut_off:
         node = picture.nodes[name]
         lines = [
-            e for items in evidence.values() for e in items if e.file.startswith(f"{node.folder}/")
+            found
+            for link in (node.links.links if node.links is not None else ())
+            for peer in link.peers
+            if peer.state == "disconnected"
+            and (found := _link_line(node, link.link.link_id, peer.nodeid)) is not None
         ]
         findings.append(
             Finding(
                 "link-down",
                 (name,),
                 "error",
-                f"All links of {name} are down: its corosync reaches no other node on any link, "
-                "while the others run.",
+                _(
+                    "All links of {name} are down: its corosync reaches no other node on any "
+                    "link, while the others run."
+                ).format(name=name),
                 "13.11",
                 tuple(lines[:4]),
                 NextStep(
-                    collect_more=f"the network of {name}: `ip -br link` and `ip -br addr` there, "
-                    "the switch ports, and ping from it to every link address of a peer"
+                    collect_more=_(
+                        "the network of {name}: `ip -br link` and `ip -br addr` there, the "
+                        "switch ports, and ping from it to every link address of a peer"
+                    ).format(name=name)
                 ),
             )
         )
@@ -103,23 +112,29 @@ def link_findings(picture: Picture) -> list[Finding]:
         counts = Counter(n for pair in pairs for n in pair)
         common = [n for n, c in counts.items() if c == len(pairs)]
         nodes = tuple(sorted(counts, key=lambda n: picture.nodeids.get(n, 0)))
-        who = (
-            f"of {common[0]}"
-            if common and len(pairs) > 1
-            else "between " + ", ".join(f"{a}-{b}" for a, b in pairs[:4])
-        )
+        if common and len(pairs) > 1:
+            summary = _(
+                "Link {link} of {node} is down; corosync runs over the other links, with one "
+                "fault less to spare."
+            ).format(link=link_id, node=common[0])
+        else:
+            summary = _(
+                "Link {link} between {pairs} is down; corosync runs over the other links, "
+                "with one fault less to spare."
+            ).format(link=link_id, pairs=", ".join(f"{a}-{b}" for a, b in pairs[:4]))
         findings.append(
             Finding(
                 "link-down",
                 nodes,
                 "warning",
-                f"Link {link_id} {who} is down; corosync runs over the other links, with one "
-                "fault less to spare.",
+                summary,
                 "13.11",
                 tuple(evidence.get(link_id, [])[:4]),
                 NextStep(
-                    collect_more=f"the link {link_id} network of {_join(common or list(nodes))}: "
-                    "NIC and cable state (`ip -br link`), then `corosync-cfgtool -n`"
+                    collect_more=_(
+                        "the link {link} network of {nodes}: NIC and cable state "
+                        "(`ip -br link`), then `corosync-cfgtool -n`"
+                    ).format(link=link_id, nodes=_join(common or list(nodes)))
                 ),
             )
         )
@@ -148,20 +163,24 @@ def lossy_findings(picture: Picture) -> list[Finding]:
                     evidence.append(Evidence(node.file(bundle.JOURNAL), entry.line, entry.text))
     if not nodes:
         return []
-    counted = ", ".join(f"{v} {k}" for k, v in totals.items() if v)
+    counted = ", ".join(f"{v} {_signal(k)}" for k, v in totals.items() if v)
     return [
         Finding(
             "lossy-network",
             tuple(nodes),
             "warning",
-            f"The corosync network loses or delays packets: {counted} in the journals of "
-            f"{_join(nodes)}. Memberships break and re-form; HA may fence on a bad minute.",
+            _(
+                "The corosync network loses or delays packets: {counted} in the journals of "
+                "{nodes}. Memberships break and re-form; HA may fence on a bad minute."
+            ).format(counted=counted, nodes=_join(nodes)),
             "13.12",
             tuple(evidence[:6]),
             NextStep(
-                collect_more="loss and latency on each corosync link (`ping -c 1000 -i 0.01` "
-                "between link addresses, interface error counters `ip -s link`); give corosync "
-                "its own network or a second link"
+                collect_more=_(
+                    "loss and latency on each corosync link (`ping -c 1000 -i 0.01` between "
+                    "link addresses, interface error counters `ip -s link`); give corosync "
+                    "its own network or a second link"
+                )
             ),
         )
     ]
@@ -216,7 +235,7 @@ def qdevice_findings(picture: Picture) -> list[Finding]:
     config = picture.config
     if config is None or config.cluster.quorum.device is None:
         return []
-    host = config.cluster.quorum.device.host or "the qnetd host"
+    host = config.cluster.quorum.device.host or _("the qnetd host")
     nodes: list[str] = []
     evidence: list[Evidence] = []
     for name, status in picture.statuses.items():
@@ -247,17 +266,42 @@ def qdevice_findings(picture: Picture) -> list[Finding]:
             "qdevice-down",
             tuple(nodes),
             "warning" if quorate else "error",
-            f"The QDevice does not vote on {_join(nodes)}: their corosync-qdevice cannot "
-            f"reach qnetd on {host}. The cluster has lost its tie-breaking vote"
-            + (" and with it quorum." if not quorate else "; one more failure stops it."),
+            (
+                _(
+                    "The QDevice does not vote on {nodes}: their corosync-qdevice cannot "
+                    "reach qnetd on {host}. The cluster has lost its tie-breaking vote; one "
+                    "more failure stops it."
+                )
+                if quorate
+                else _(
+                    "The QDevice does not vote on {nodes}: their corosync-qdevice cannot "
+                    "reach qnetd on {host}. The cluster has lost its tie-breaking vote and "
+                    "with it quorum."
+                )
+            ).format(nodes=_join(nodes), host=host),
             "13.13",
             tuple(evidence[:6]),
             NextStep(
-                collect_more=f"on {host}: `systemctl status corosync-qnetd` and "
-                f"`corosync-qnetd-tool -l`; from the nodes: can they reach {host} on TCP 5403"
+                collect_more=_(
+                    "on {host}: `systemctl status corosync-qnetd` and `corosync-qnetd-tool "
+                    "-l`; from the nodes: can they reach {host} on TCP 5403"
+                ).format(host=host)
             ),
         )
     ]
+
+
+def _signal(key: str) -> str:
+    """A loss signal's name, in the reader's language."""
+    names = {
+        "retransmit lines": _("retransmit lines"),
+        "token delays without a failure": _("token delays without a failure"),
+        "link flaps without a membership change": _("link flaps without a membership change"),
+        "memberships re-formed with the same members": _(
+            "memberships re-formed with the same members"
+        ),
+    }
+    return names[key]
 
 
 def _join(items: list[str]) -> str:

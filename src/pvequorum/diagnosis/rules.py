@@ -13,21 +13,20 @@ from collections.abc import Iterable
 from pvequorum import bundle
 from pvequorum.diagnosis.model import Evidence, Finding, NextStep, Partition
 from pvequorum.diagnosis.picture import Picture
+from pvequorum.i18n import _, ngettext
 from pvequorum.journal import Entry
 from pvequorum.nodeevidence import NodeEvidence
+
+CONFIG_EXIT = "config"  # lifecycle(): the node exited on a config version mismatch
 
 
 def _names(names: Iterable[str]) -> str:
     listed = list(names)
-    return ", ".join(listed) if listed else "none"
-
-
-def _subject(names: tuple[str, ...], plural: str = "are", singular: str = "is") -> str:
-    return f"{_names(names)} {plural if len(names) > 1 else singular}"
+    return ", ".join(listed) if listed else _("none")
 
 
 def _votes(count: int | None) -> str:
-    return f"{count} vote{'' if count == 1 else 's'}"
+    return ngettext("{count} vote", "{count} votes", count or 0).format(count=count)
 
 
 def status_lines(node: NodeEvidence, *labels: str) -> list[Evidence]:
@@ -93,7 +92,7 @@ def membership_findings(picture: Picture) -> list[Finding]:
     ]
     quorate = [p for p in parts if p.quorate]
     if any(a.quorate and b.quorate for a, b in disjoint):
-        sides = " and ".join(f"[{_names(p.members)}]" for p in quorate)
+        sides = " | ".join(f"[{_names(p.members)}]" for p in quorate)
         evidence = [
             e
             for p in quorate
@@ -104,15 +103,19 @@ def membership_findings(picture: Picture) -> list[Finding]:
                 "split-brain",
                 tuple(m for p in quorate for m in p.members),
                 "critical",
-                f"Split brain: {sides} are each quorate on their own. Both sides can "
-                "change /etc/pve and start the same guests.",
+                _(
+                    "Split brain: {sides} are each quorate on their own. Both sides can "
+                    "change /etc/pve and start the same guests."
+                ).format(sides=sides),
                 "13.5",
                 tuple(evidence),
                 NextStep(
-                    action="Stop writes now: choose the side to keep; on every node of the "
-                    "other side run `systemctl stop pve-ha-lrm pve-ha-crm` and "
-                    "`systemctl stop corosync`, repair the network, then start corosync "
-                    "there again so that it rejoins the kept side."
+                    action=_(
+                        "Stop writes now: choose the side to keep; on every node of the "
+                        "other side run `systemctl stop pve-ha-lrm pve-ha-crm` and "
+                        "`systemctl stop corosync`, repair the network, then start corosync "
+                        "there again so that it rejoins the kept side."
+                    )
                 ),
             )
         )
@@ -120,23 +123,29 @@ def membership_findings(picture: Picture) -> list[Finding]:
         sides = " | ".join(f"[{_names(p.members)}]" for p in parts)
         evidence = [e for p in parts for e in status_lines(picture.nodes[p.seen_by[0]], "Quorate:")]
         detail = (
-            "The nodes disagree on who is a member (the views overlap): a link reaches some "
-            "nodes and not others."
+            _(
+                "The nodes disagree on who is a member (the views overlap): a link reaches "
+                "some nodes and not others."
+            )
             if not disjoint
-            else "Both sides are running: the network between them is cut, no node crashed."
+            else _("Both sides are running: the network between them is cut, no node crashed.")
         )
         findings.append(
             Finding(
                 "partition",
                 tuple(picture.views),
                 "error",
-                f"Partition: the running nodes see {sides}. {detail}",
+                _("Partition: the running nodes see {sides}. {detail}").format(
+                    sides=sides, detail=detail
+                ),
                 "13.4",
                 tuple(evidence),
                 NextStep(
-                    collect_more="check the corosync networks between the sides "
-                    "(`corosync-cfgtool -n` on each side, ping the link addresses); do not "
-                    "lower expected votes on any side while the other runs"
+                    collect_more=_(
+                        "check the corosync networks between the sides "
+                        "(`corosync-cfgtool -n` on each side, ping the link addresses); do not "
+                        "lower expected votes on any side while the other runs"
+                    )
                 ),
             )
         )
@@ -159,18 +168,20 @@ def lifecycle(node: NodeEvidence) -> tuple[str, list[Evidence]]:
     starts = [i for i, e in enumerate(entries) if e.kind == "corosync-starting"]
     tail = entries[starts[-1] :] if starts else entries
     if not tail:
-        return "its journal in the window says nothing of how corosync ended", []
+        return _("its journal in the window says nothing of how corosync ended"), []
     evidence = [_entry(node, e) for e in tail[-3:]]
     kinds = {e.kind for e in tail}
     if "config-version-differs" in kinds:
-        return "config", evidence
+        return CONFIG_EXIT, evidence
     if "corosync-exiting" in kinds or "unit-stopped" in kinds:
-        return "it was stopped cleanly (corosync logged its normal exit)", evidence
+        return _("it was stopped cleanly (corosync logged its normal exit)"), evidence
     if "unit-killed" in kinds or "unit-failed" in kinds:
-        return "it was killed or crashed (systemd saw it die)", evidence
+        return _("it was killed or crashed (systemd saw it die)"), evidence
     return (
-        "it ended without a clean shutdown (no 'exiting normally' after its last start): "
-        "crashed or killed",
+        _(
+            "it ended without a clean shutdown (no 'exiting normally' after its last start): "
+            "crashed or killed"
+        ),
         evidence,
     )
 
@@ -183,43 +194,50 @@ def _missing_findings(picture: Picture) -> list[Finding]:
         peers = _peer_link_evidence(picture, name)
         if node is not None and node.running is False:
             how, journal_evidence = lifecycle(node)
-            if how == "config":
+            if how == CONFIG_EXIT:
                 continue  # config_rules names it: config-divergence
             findings.append(
                 Finding(
                     "node-down",
                     (name,),
                     "warning" if quorate else "error",
-                    f"{name} is down: its corosync is not running; {how}.",
+                    _("{name} is down: its corosync is not running; {how}.").format(
+                        name=name, how=how
+                    ),
                     "13.2",
                     tuple(_down_evidence(node) + journal_evidence + peers[:2]),
                     NextStep(
-                        collect_more=f"why corosync stopped on {name} "
-                        f"(`journalctl -b -u corosync` there); start it with "
-                        f"`systemctl start corosync` on {name} once the cause is fixed"
+                        collect_more=_(
+                            "why corosync stopped on {name} (`journalctl -b -u corosync` "
+                            "there); start it with `systemctl start corosync` on {name} once "
+                            "the cause is fixed"
+                        ).format(name=name)
                     ),
                 )
             )
         elif node is None or node.unreachable or node.running is None:
             if node is not None and node.unreachable:
-                reason = f"it could not be reached ({node.unreachable})"
+                reason = _("it could not be reached ({why})").format(why=node.unreachable)
             elif node is None or not node.texts:
-                reason = "the bundle holds no evidence from it"
+                reason = _("the bundle holds no evidence from it")
             else:
-                reason = "its folder does not show whether its corosync runs"
+                reason = _("its folder does not show whether its corosync runs")
             findings.append(
                 Finding(
                     "crash-or-partition",
                     (name,),
                     "warning" if quorate else "error",
-                    f"{name} is missing from every membership and {reason}: from this side "
-                    "a crashed node and a node that is only cut off look the same.",
+                    _(
+                        "{name} is missing from every membership and {reason}: from this "
+                        "side a crashed node and a node that is only cut off look the same."
+                    ).format(name=name, reason=reason),
                     "13.3",
                     tuple(peers),
                     NextStep(
-                        collect_more=f"whether {name} is powered off (console, IPMI) or runs "
-                        f"cut off: `pvequorum collect --nodes {name} ...` from a host that "
-                        "reaches it"
+                        collect_more=_(
+                            "whether {name} is powered off (console, IPMI) or runs cut off: "
+                            "`pvequorum collect --nodes {name} ...` from a host that reaches it"
+                        ).format(name=name)
                     ),
                 )
             )
@@ -242,15 +260,27 @@ def quorum_findings(picture: Picture) -> list[Finding]:
                     "wait-for-all",
                     part.members,
                     "error",
-                    f"{_subject(part.members, 'hold', 'holds')} enough votes "
-                    f"({part.total_votes} of quorum {part.quorum}) but wait_for_all keeps "
-                    "the partition inquorate until every "
-                    f"node has been seen once since the start: {_names(absent)} never came.",
+                    ngettext(
+                        "{members} holds enough votes ({total} of quorum {quorum}) but "
+                        "wait_for_all keeps the partition inquorate until every node has "
+                        "been seen once since the start: {absent} never came.",
+                        "{members} hold enough votes ({total} of quorum {quorum}) but "
+                        "wait_for_all keeps the partition inquorate until every node has "
+                        "been seen once since the start: {absent} never came.",
+                        len(part.members),
+                    ).format(
+                        members=_names(part.members),
+                        total=part.total_votes,
+                        quorum=part.quorum,
+                        absent=_names(absent),
+                    ),
                     "13.7",
                     evidence,
                     NextStep(
-                        collect_more=f"start {_names(absent)}; if it cannot come, confirm it is "
-                        "powered off, then use the restore-quorum runbook"
+                        collect_more=_(
+                            "start {absent}; if it cannot come, confirm it is powered off, "
+                            "then use the restore-quorum runbook"
+                        ).format(absent=_names(absent))
                     ),
                 )
             )
@@ -260,13 +290,7 @@ def quorum_findings(picture: Picture) -> list[Finding]:
                 "no-quorum",
                 part.members,
                 "critical" if _ha_active(picture, part) else "error",
-                f"{_subject(part.members)} not quorate: {_votes(part.total_votes)} of quorum "
-                f"{part.quorum} (expected {part.expected_votes}). /etc/pve is read-only there"
-                + (
-                    " and HA nodes self-fence after about 60 s."
-                    if _ha_active(picture, part)
-                    else "."
-                ),
+                _no_quorum_summary(part, _ha_active(picture, part)),
                 "13.6",
                 evidence,
                 _no_quorum_step(picture, part, node, absent, running_elsewhere),
@@ -276,19 +300,47 @@ def quorum_findings(picture: Picture) -> list[Finding]:
     return findings
 
 
+def _no_quorum_summary(part: Partition, ha: bool) -> str:
+    count = len(part.members)
+    if ha:
+        text = ngettext(
+            "{members} is not quorate: {votes} of quorum {quorum} (expected {expected}). "
+            "/etc/pve is read-only there and HA nodes self-fence after about 60 s.",
+            "{members} are not quorate: {votes} of quorum {quorum} (expected {expected}). "
+            "/etc/pve is read-only there and HA nodes self-fence after about 60 s.",
+            count,
+        )
+    else:
+        text = ngettext(
+            "{members} is not quorate: {votes} of quorum {quorum} (expected {expected}). "
+            "/etc/pve is read-only there.",
+            "{members} are not quorate: {votes} of quorum {quorum} (expected {expected}). "
+            "/etc/pve is read-only there.",
+            count,
+        )
+    return text.format(
+        members=_names(part.members),
+        votes=_votes(part.total_votes),
+        quorum=part.quorum,
+        expected=part.expected_votes,
+    )
+
+
 def _no_quorum_step(
     picture: Picture, part: Partition, node: NodeEvidence, absent: list[str], elsewhere: bool
 ) -> NextStep:
     confirmed = [n for n in absent if n in picture.nodes and picture.nodes[n].running is False]
     if elsewhere:
         return NextStep(
-            action="Do not run `pvecm expected` here: other nodes run in another partition "
-            "and lowering expected votes would split the brain. Repair the network between "
-            "the partitions."
+            action=_(
+                "Do not run `pvecm expected` here: other nodes run in another partition and "
+                "lowering expected votes would split the brain. Repair the network between "
+                "the partitions."
+            )
         )
     config, status = config_path(node), node.path_of(bundle.PVECM_STATUS)
     if absent and len(confirmed) == len(absent) and (config is None or status is None):
-        return NextStep(collect_more=FULL_BUNDLE)
+        return NextStep(collect_more=_full_bundle())
     if absent and len(confirmed) == len(absent) and config is not None and status is not None:
         return NextStep(
             plan="restore-quorum",
@@ -303,8 +355,10 @@ def _no_quorum_step(
         )
     unknown = [n for n in absent if n not in confirmed]
     return NextStep(
-        collect_more=f"whether {_names(unknown)} is powered off (console, IPMI) or only cut "
-        "off; lowering expected votes is safe only for nodes that are off"
+        collect_more=_(
+            "whether {nodes} is powered off (console, IPMI) or only cut off; lowering "
+            "expected votes is safe only for nodes that are off"
+        ).format(nodes=_names(unknown))
     )
 
 
@@ -315,7 +369,7 @@ def _down_by(picture: Picture, names: list[str]) -> str:
         found = _down_evidence(picture.nodes[name])
         where = f"{found[0].file}:{found[0].line}" if found else picture.nodes[name].folder
         shown.append(f"{where} ({picture.nodes[name].daemon_down})")
-    return "corosync not running, per " + "; ".join(shown)
+    return _("corosync not running, per {where}").format(where="; ".join(shown))
 
 
 def _ha_active(picture: Picture, part: Partition) -> bool:
@@ -341,22 +395,41 @@ def _expected_findings(picture: Picture) -> list[Finding]:
                 "expected-lowered",
                 part.members,
                 "warning",
-                f"{_subject(part.members, 'run', 'runs')} with expected votes "
-                f"{part.expected_votes}, "
-                f"lowered from the configured {configured} (pvecm expected). It lasts until "
-                "the next reload or rejoin"
-                + (
-                    f"; if {_names(missing)} is only cut off and comes back lowered too, the "
-                    "brain splits."
-                    if missing
-                    else "."
-                ),
+                _lowered_summary(part, configured, missing),
                 "13.8",
                 tuple(status_lines(node, "Expected votes:", "Quorum:")),
                 _lasting_fix(picture, node),
             )
         )
     return findings or _expected_history(picture, configured)
+
+
+def _lowered_summary(part: Partition, configured: int, missing: list[str]) -> str:
+    count = len(part.members)
+    if missing:
+        text = ngettext(
+            "{members} runs with expected votes {expected}, lowered from the configured "
+            "{configured} (pvecm expected). It lasts until the next reload or rejoin; if "
+            "{missing} is only cut off and comes back lowered too, the brain splits.",
+            "{members} run with expected votes {expected}, lowered from the configured "
+            "{configured} (pvecm expected). It lasts until the next reload or rejoin; if "
+            "{missing} is only cut off and comes back lowered too, the brain splits.",
+            count,
+        )
+    else:
+        text = ngettext(
+            "{members} runs with expected votes {expected}, lowered from the configured "
+            "{configured} (pvecm expected). It lasts until the next reload or rejoin.",
+            "{members} run with expected votes {expected}, lowered from the configured "
+            "{configured} (pvecm expected). It lasts until the next reload or rejoin.",
+            count,
+        )
+    return text.format(
+        members=_names(part.members),
+        expected=part.expected_votes,
+        configured=configured,
+        missing=_names(missing),
+    )
 
 
 def config_path(node: NodeEvidence) -> str | None:
@@ -371,13 +444,14 @@ def config_path(node: NodeEvidence) -> str | None:
     return None
 
 
-FULL_BUNDLE = "a full bundle of this node (`pvequorum collect`): the plan needs its files"
+def _full_bundle() -> str:
+    return _("a full bundle of this node (`pvequorum collect`): the plan needs its files")
 
 
 def _lasting_fix(picture: Picture, node: NodeEvidence) -> NextStep:
     config = config_path(node)
     if config is None:
-        return NextStep(collect_more=FULL_BUNDLE)
+        return NextStep(collect_more=_full_bundle())
     plan = "add-qdevice" if len(picture.configured) == 2 else "maintenance"
     return NextStep(plan=plan, parameters=(("config_path", config),))
 
@@ -420,9 +494,11 @@ def _expected_history(picture: Picture, configured: int) -> list[Finding]:
                         "expected-lowered",
                         (node.name,),
                         "warning",
-                        f"{node.name} was quorate with {votes} of the configured {configured} "
-                        f"votes (quorum {needed}): expected votes had been lowered by hand. It "
-                        "has worn off since; the next outage blocks /etc/pve again.",
+                        _(
+                            "{node} was quorate with {votes} of the configured {configured} "
+                            "votes (quorum {needed}): expected votes had been lowered by hand. "
+                            "It has worn off since; the next outage blocks /etc/pve again."
+                        ).format(node=node.name, votes=votes, configured=configured, needed=needed),
                         "13.8",
                         (_entry(node, entry),),
                         _lasting_fix(picture, node),

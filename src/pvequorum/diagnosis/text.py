@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from pvequorum.cvalues import one_line
 from pvequorum.diagnosis.model import Diagnosis
+from pvequorum.i18n import _, ngettext
 
 _MARK = {"critical": "!!", "error": "! ", "warning": "~ ", "info": "  "}
 
@@ -22,28 +23,52 @@ def when_utc(time: float | None) -> str:
 
 
 def render_text(diagnosis: Diagnosis, *, timeline: int = 15) -> str:
+    expected = diagnosis.configured_expected
     lines = [
-        f"{diagnosis.verdict}: cluster {diagnosis.cluster_name or '(name unknown)'}, "
-        f"{len(diagnosis.nodes)} nodes, configured expected votes "
-        f"{diagnosis.configured_expected if diagnosis.configured_expected is not None else '?'}",
+        diagnosis.verdict
+        + ": "
+        + ngettext(
+            "cluster {name}, {count} node, configured expected votes {expected}",
+            "cluster {name}, {count} nodes, configured expected votes {expected}",
+            len(diagnosis.nodes),
+        ).format(
+            name=diagnosis.cluster_name or _("(name unknown)"),
+            count=len(diagnosis.nodes),
+            expected=expected if expected is not None else "?",
+        )
     ]
     for part in diagnosis.partitions:
+        state = _("quorate") if part.quorate else _("NOT quorate")
+        flags = _(", flags {flags}").format(flags=" ".join(part.flags)) if part.flags else ""
         lines.append(
-            f"  partition [{', '.join(part.members)}]: "
-            f"{'quorate' if part.quorate else 'NOT quorate'}, votes {part.total_votes}/"
-            f"{part.expected_votes}, quorum {part.quorum}"
-            + (f", flags {' '.join(part.flags)}" if part.flags else "")
-            + f" (seen by {', '.join(part.seen_by)})"
+            "  "
+            + _(
+                "partition [{members}]: {state}, votes {total}/{expected}, quorum {quorum}"
+                "{flags} (seen by {seen})"
+            ).format(
+                members=", ".join(part.members),
+                state=state,
+                total=part.total_votes,
+                expected=part.expected_votes,
+                quorum=part.quorum,
+                flags=flags,
+                seen=", ".join(part.seen_by),
+            )
         )
     down = [n.name for n in diagnosis.nodes if n.running is False]
     absent = [n.name for n in diagnosis.nodes if not n.collected and n.reached]
     for node in diagnosis.nodes:
         if node.unreachable is not None:
-            lines.append(f"  not reached by the collector: {node.name} ({node.unreachable})")
+            lines.append(
+                "  "
+                + _("not reached by the collector: {node} ({why})").format(
+                    node=node.name, why=node.unreachable
+                )
+            )
     if down:
-        lines.append(f"  corosync not running on: {', '.join(down)}")
+        lines.append("  " + _("corosync not running on: {nodes}").format(nodes=", ".join(down)))
     if absent:
-        lines.append(f"  no evidence from: {', '.join(absent)}")
+        lines.append("  " + _("no evidence from: {nodes}").format(nodes=", ".join(absent)))
     lines.append("")
     for number, finding in enumerate(diagnosis.findings, 1):
         lines.append(f"{_MARK[finding.severity]}{number}. [{finding.kind}] {finding.summary}")
@@ -51,17 +76,25 @@ def render_text(diagnosis: Diagnosis, *, timeline: int = 15) -> str:
             where = f"{item.file}:{item.line}" if item.line else item.file
             lines.append(f"      {where}: {item.text}")
         if finding.next_step is not None:
-            lines.append(f"      next: {finding.next_step.text(diagnosis.bundle)}")
-        lines.append(f"      (reference {finding.reference})")
+            lines.append(
+                "      " + _("next: {step}").format(step=finding.next_step.text(diagnosis.bundle))
+            )
+        lines.append("      " + _("(reference {section})").format(section=finding.reference))
     if diagnosis.timeline and timeline:
-        lines += ["", f"Timeline (last {min(timeline, len(diagnosis.timeline))} events):"]
+        shown = min(timeline, len(diagnosis.timeline))
+        lines += [
+            "",
+            ngettext(
+                "Timeline (last {count} event):", "Timeline (last {count} events):", shown
+            ).format(count=shown),
+        ]
         for event in diagnosis.timeline[-timeline:]:
             lines.append(
                 f"  {when_utc(event.time)} {event.node:<12} {event.kind:<22} "
                 f"{event.file}:{event.line}"
             )
     if diagnosis.problems:
-        lines += ["", "Not used (named so that nothing is silently lost):"]
+        lines += ["", _("Not used (named so that nothing is silently lost):")]
         lines += [f"  {where}: {problem}" for where, problem in diagnosis.problems]
     # every text from the bundle is escaped where it was read; this is the last guard
     return "\n".join(one_line(line) for line in lines) + "\n"

@@ -18,6 +18,7 @@ from typing import Any
 from pvequorum.cvalues import one_line
 from pvequorum.diagnosis.model import Diagnosis
 from pvequorum.errors import InputError
+from pvequorum.i18n import _
 from pvequorum.reference import linkify
 from pvequorum.runbooks.core import RESULT_MIME
 
@@ -32,6 +33,7 @@ PARAMETERS: tuple[tuple[str, str, str], ...] = (
     ("nodes", "", "nodes to collect from, comma separated (default: the nodelist)"),
     ("since", "-1d", "journal window of the collection"),
     ("out_dir", "", "new directory for the collected bundle"),
+    ("lang", "", "en or de (default: PVEQUORUM_LANG, then the locale)"),
 )
 _BEFORE = "_pvequorum_names_before_parameters"
 
@@ -58,10 +60,13 @@ def _given(namespace: dict[str, Any]) -> dict[str, str]:
 def validate(params: dict[str, str]) -> None:
     """Every parameter checked before anything is read or run (fail closed)."""
     from pvequorum.bundle import check_since
+    from pvequorum.i18n import check_language
     from pvequorum.model import is_hostname
 
     if bool(params["bundle_path"]) == bool(params["executor"]):
         raise InputError("give exactly one of bundle_path and executor", "parameter bundle_path")
+    if params["lang"]:
+        check_language(params["lang"])
     if not params["executor"]:
         return
     check_since(params["since"])
@@ -97,7 +102,13 @@ def prepare(params: dict[str, str]) -> DiagnoseRun:
 
 
 def start(namespace: dict[str, Any]) -> DiagnoseRun:
-    return prepare(_given(namespace))
+    """Validate, choose the language for this kernel, collect if asked, diagnose."""
+    from pvequorum.i18n import activate
+
+    params = _given(namespace)
+    validate(params)
+    activate(params["lang"] or None)
+    return prepare(params)
 
 
 def _display(markdown: str) -> None:
@@ -129,11 +140,15 @@ def _code(text: str) -> str:
 def verdict(run: DiagnoseRun) -> None:
     diagnosis = run.diagnosis
     top = diagnosis.findings[0] if diagnosis.findings else None
-    _display(
-        f"# Verdict: {diagnosis.verdict}\n\nBundle `{_code(run.bundle)}`, cluster "
-        f"`{_code(diagnosis.cluster_name or '?')}`."
-        + (f"\n\nMost important: **{top.kind}**: {_cell(top.summary)}" if top else "")
+    text = "# " + _("Verdict: {verdict}").format(verdict=diagnosis.verdict) + "\n\n"
+    text += _("Bundle {bundle}, cluster {cluster}.").format(
+        bundle=f"`{_code(run.bundle)}`", cluster=f"`{_code(diagnosis.cluster_name or '?')}`"
     )
+    if top:
+        text += "\n\n" + _("Most important: {kind}: {summary}").format(
+            kind=f"**{top.kind}**", summary=_cell(top.summary)
+        )
+    _display(text)
     _publish(run)
 
 
@@ -145,14 +160,27 @@ def picture(run: DiagnoseRun) -> None:
     svg = diagnosis_svg(run.diagnosis)
     # Inline SVG (as HTML too), as the plan runbooks draw: sharp, searchable text.
     display({"text/html": svg, "image/svg+xml": svg, "text/plain": "cluster drawing"}, raw=True)
-    rows = [
-        "| node | corosync | config /etc/corosync | config /etc/pve | expected "
-        "| links not connected |",
-        "|---|---|---|---|---|---|",
-    ]
+    head = (
+        _("node"),
+        "corosync",
+        _("config {where}").format(where="/etc/corosync"),
+        _("config {where}").format(where="/etc/pve"),
+        _("expected"),
+        _("links not connected"),
+    )
+    rows = ["| " + " | ".join(head) + " |", "|---|---|---|---|---|---|"]
     for node in run.diagnosis.nodes:
-        running = {True: "running", False: "not running", None: "no evidence"}[node.running]
-        down = ", ".join(f"{p} link {k}" for p, k, s in node.links if s != "connected") or "-"
+        running = {True: _("running"), False: _("not running"), None: _("no evidence")}[
+            node.running
+        ]
+        down = (
+            ", ".join(
+                _("{peer} link {link}").format(peer=p, link=k)
+                for p, k, s in node.links
+                if s != "connected"
+            )
+            or "-"
+        )
         rows.append(
             f"| {_cell(node.name)} | {running} | {_dash(node.local_version)} "
             f"| {_dash(node.cluster_version)} | {_dash(node.expected_runtime)} | {_cell(down)} |"
@@ -170,7 +198,9 @@ def _next(step: Any, bundle: str) -> str:
     if step.plan is None:
         return _cell(step.text())
     command = shlex.join(step.command(bundle))
-    return f"run the **{step.plan}** runbook: `{_code(command)}`"
+    return _("run the {plan} runbook: {command}").format(
+        plan=f"**{step.plan}**", command=f"`{_code(command)}`"
+    )
 
 
 def findings(run: DiagnoseRun) -> None:
@@ -179,18 +209,22 @@ def findings(run: DiagnoseRun) -> None:
         lines = [
             f"### {number}. {finding.kind} ({finding.severity}): {', '.join(finding.nodes)}",
             "",
-            f"{_cell(finding.summary)} (reference {finding.reference})",
+            f"{_cell(finding.summary)} "
+            + _("(reference {section})").format(section=finding.reference),
             "",
         ]
         for item in finding.evidence:
             where = f"{item.file}:{item.line}" if item.line else item.file
             lines.append(f"- `{_code(where)}`: `{_code(item.text)}`")
         if finding.next_step is not None:
-            lines += ["", f"**Next:** {_next(finding.next_step, run.bundle)}"]
+            label = _("Next:")
+            lines += ["", f"**{label}** {_next(finding.next_step, run.bundle)}"]
         parts.append("\n".join(lines))
     if run.diagnosis.problems:
         parts.append(
-            "### Files not used\n\n"
+            "### "
+            + _("Files not used")
+            + "\n\n"
             + "\n".join(f"- `{_code(w)}`: {_cell(p)}" for w, p in run.diagnosis.problems)
         )
     _display("\n\n".join(parts))
@@ -201,9 +235,10 @@ def timeline(run: DiagnoseRun) -> None:
 
     events = run.diagnosis.timeline[-60:]
     if not events:
-        _display("The bundle holds no journal events.")
+        _display(_("The bundle holds no journal events."))
         return
-    rows = ["| time (UTC) | node | event | what it logged | line |", "|---|---|---|---|---|"]
+    head = (_("time (UTC)"), _("node"), _("event"), _("what it logged"), _("line"))
+    rows = ["| " + " | ".join(head) + " |", "|---|---|---|---|---|"]
     rows += [
         f"| {when_utc(e.time)} | {_cell(e.node)} | {e.kind} | {_cell(_message(e.text))} "
         f"| `{_code(e.file)}:{e.line}` |"
