@@ -288,5 +288,5 @@ def test_split_brain_after_expected_1_on_both_sides(tmp_path: Path) -> None:
         assert found.findings[0].kind == "split-brain", render_text(found)
         assert found.findings[0].severity == "critical" and found.verdict == "BROKEN"
         assert set(found.findings[0].nodes) == {"pve1", "pve2"}
-        assert "expected-lowered" in _kinds(found)
+        assert "expected-lowered" in _kinds(found) and "link-down" not in _kinds(found)
         assert all(f.next_step is None or f.next_step.plan is None for f in found.findings)

@@ -8,6 +8,8 @@ but `healthy` means the evidence shows nothing wrong, and then says so.
 
 from __future__ import annotations
 
+import dataclasses
+
 from pvequorum import bundle as bundle_files
 from pvequorum.bundleio import Bundle
 from pvequorum.diagnosis import config_rules, network_rules, picture, rules
@@ -160,12 +162,23 @@ def _healthy(seen: picture.Picture) -> Finding:
 
 def _explained(findings: list[Finding], seen: picture.Picture) -> list[Finding]:
     """A partition whose extra sides are only nodes that cannot join is no network cut:
-    the node-cannot-join finding says what it is (reference 13.10)."""
+    the node-cannot-join finding says what it is (reference 13.10).  While the brain is
+    split no plan is handed over: ending it comes first (reference 13.5)."""
+    if any(f.kind == "split-brain" for f in findings):
+        findings = [_after_split_brain(f) for f in findings]
     lone = {n for f in findings if f.kind == "node-cannot-join" for n in f.nodes}
     extra = [p for p in seen.partitions[1:] if not set(p.members) <= lone]
     if lone and not extra:
         return [f for f in findings if f.kind != "partition"]
     return findings
+
+
+def _after_split_brain(finding: Finding) -> Finding:
+    step = finding.next_step
+    if step is None or step.plan is None:
+        return finding
+    later = _("Only after the split brain has ended: {step}").format(step=step.text())
+    return dataclasses.replace(finding, next_step=NextStep(action=later))
 
 
 def diagnose(found: Bundle) -> Diagnosis:

@@ -10,6 +10,7 @@ are left to the membership findings: a stopped node's links are down by definiti
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from pvequorum import bundle
@@ -22,6 +23,8 @@ from pvequorum.nodeevidence import NodeEvidence
 
 RETRANSMITS_LOSSY = 10
 REFORMED_LOSSY = 2
+REJOINS_LOSSY = 2
+QUICK_REJOIN_S = 2.0  # loss: 0-1 s in the lab; a node stopped and started by hand: 4 s and more
 TOKEN_DELAYS_LOSSY = 2
 FLAPS_LOSSY = 3
 TOKEN_FAIL_S = 5.0  # a token warning that ends in a failure does so within the consensus
@@ -75,7 +78,7 @@ def link_findings(picture: Picture) -> list[Finding]:
                     evidence.setdefault(link.link.link_id, []).append(found)
         # every peer disconnected, and at least one of them is shown running: not a node
         # whose peers all stopped (that is their own finding), a node whose links are down
-        if peers and all_down and running_peer_down:
+        if peers and all_down and running_peer_down and _others_connected(picture, node.name):
             cut_off.append(node.name)
     for name in cut_off:
         node = picture.nodes[name]
@@ -141,6 +144,20 @@ def link_findings(picture: Picture) -> list[Finding]:
     return findings
 
 
+def _others_connected(picture: Picture, name: str) -> bool:
+    """Some other running node reaches a third one: the fault is this node's links, not a
+    cut in the middle (between two nodes alone, nobody can tell whose links are down)."""
+    for other in picture.nodes.values():
+        if other.name == name or other.links is None or other.name not in picture.statuses:
+            continue
+        nodeid = picture.nodeids.get(name)
+        for link in other.links.links:
+            for peer in link.peers:
+                if peer.state == "connected" and peer.nodeid != nodeid:
+                    return True
+    return False
+
+
 def lossy_findings(picture: Picture) -> list[Finding]:
     nodes: list[str] = []
     evidence: list[Evidence] = []
@@ -148,12 +165,13 @@ def lossy_findings(picture: Picture) -> list[Finding]:
     for node in picture.nodes.values():
         if node.journal is None:
             continue
-        signals = _loss_signals(node.journal.entries)
+        signals = _loss_signals(node.journal.entries, _restarts(picture))
         if (
             signals["retransmit lines"] >= RETRANSMITS_LOSSY
             or signals["token delays without a failure"] >= TOKEN_DELAYS_LOSSY
             or signals["link flaps without a membership change"] >= FLAPS_LOSSY
             or signals["memberships re-formed with the same members"] >= REFORMED_LOSSY
+            or signals["nodes that left and came back within seconds"] >= REJOINS_LOSSY
         ):
             nodes.append(node.name)
             totals.update(signals)
@@ -186,7 +204,44 @@ def lossy_findings(picture: Picture) -> list[Finding]:
     ]
 
 
-def _loss_signals(entries: tuple[Entry, ...]) -> Counter[str]:
+_LEFT_JOINED = re.compile(r"Members (joined|left): ([\d ]+)")
+
+
+def _restarts(picture: Picture) -> dict[str, list[float]]:
+    """Node id -> when its own journal shows corosync starting (a restart is no churn)."""
+    found: dict[str, list[float]] = {}
+    for node in picture.nodes.values():
+        nodeid = picture.nodeids.get(node.name)
+        if node.journal is None or nodeid is None:
+            continue
+        found[str(nodeid)] = [
+            e.time for e in node.journal.entries if e.kind == "corosync-starting" and e.time
+        ]
+    return found
+
+
+def _quick_rejoins(entries: tuple[Entry, ...], restarts: dict[str, list[float]]) -> int:
+    """Peers that left the membership and were back within QUICK_REJOIN_S, without their
+    own journal showing a restart: the ring lost them for a few tokens (churn)."""
+    left: dict[str, float] = {}
+    count = 0
+    for entry in entries:
+        if entry.kind != "new-membership" or entry.time is None:
+            continue
+        for what, ids in _LEFT_JOINED.findall(entry.text):
+            for nodeid in ids.split():
+                if what == "left":
+                    left[nodeid] = entry.time
+                elif nodeid in left and entry.time - left.pop(nodeid) <= QUICK_REJOIN_S:
+                    restarted = any(
+                        entry.time - QUICK_REJOIN_S <= t <= entry.time
+                        for t in restarts.get(nodeid, ())
+                    )
+                    count += not restarted
+    return count
+
+
+def _loss_signals(entries: tuple[Entry, ...], restarts: dict[str, list[float]]) -> Counter[str]:
     """What loss leaves in one journal and a node leaving does not (reference 13.12).
 
     A crashed, stopped or cut-off peer also brings link downs and token warnings, but each
@@ -195,6 +250,7 @@ def _loss_signals(entries: tuple[Entry, ...]) -> Counter[str]:
     stays."""
     signals: Counter[str] = Counter()
     signals["retransmit lines"] = sum(e.kind == "retransmit" for e in entries)
+    signals["nodes that left and came back within seconds"] = _quick_rejoins(entries, restarts)
     # `A new membership (R) was formed. Members` with nobody joined or left: the ring broke
     # and re-formed around the same nodes, which only lost or late tokens do.
     signals["memberships re-formed with the same members"] = sum(
@@ -299,6 +355,9 @@ def _signal(key: str) -> str:
         "link flaps without a membership change": _("link flaps without a membership change"),
         "memberships re-formed with the same members": _(
             "memberships re-formed with the same members"
+        ),
+        "nodes that left and came back within seconds": _(
+            "nodes that left and came back within seconds"
         ),
     }
     return names[key]
