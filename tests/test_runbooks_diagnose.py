@@ -97,7 +97,11 @@ def test_the_report_in_german(tmp_path: Path) -> None:
         for c in nbformat.read(str(out), as_version=4).cells
         for o in c.get("outputs", [])
     )
-    assert "# Befund: BROKEN" in shown and "Nächster Schritt:" in shown
+    assert (
+        "# Gesamtbefund: BROKEN" in shown
+        and "## Befunde, Belege" in shown
+        and "Nächster Schritt:" in shown
+    )
     assert "Verdict:" not in shown and "Most important" not in shown
     refused = _cli("-p", "bundle_path", str(LAB / "blocked"), "-p", "lang", "fr", cwd=tmp_path)
     assert refused.returncode == 2 and "must be one of en, de" in refused.stderr

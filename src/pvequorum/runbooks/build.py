@@ -63,26 +63,17 @@ def notebook_for(name: str) -> nbformat.NotebookNode:
     return nb
 
 
-DIAGNOSE_SECTIONS = [
-    ("The cluster as its nodes saw it", "dx.picture(run)"),
-    ("Findings, evidence and next steps", "dx.findings(run)"),
-    ("Timeline", "dx.timeline(run)"),
-    ("End", "dx.finish(run)"),
-]
+DIAGNOSE_CALLS = ("dx.picture(run)", "dx.findings(run)", "dx.timeline(run)", "dx.finish(run)")
 
 
 def diagnose_notebook() -> nbformat.NotebookNode:
-    """The `diagnose` runbook: no plan and no GO, a verdict on the evidence."""
+    """The `diagnose` runbook: no plan and no GO, a verdict on the evidence.  Its cells
+    show their own headings, in the language the run chose (parameter `lang`)."""
     from pvequorum.runbooks import diagnose
 
     nb = _new_notebook()
     cells = [
-        nbformat.v4.new_markdown_cell(
-            f"## Runbook: diagnose\n\n{diagnose.PURPOSE}\n\nRun it with "
-            "`pvequorum runbook diagnose -p bundle_path DIR` or `papermill "
-            "notebooks/runbooks/diagnose.ipynb out.ipynb -p bundle_path DIR`. It only reads; "
-            "collecting (`-p executor ssh:HOST -p out_dir DIR`) runs read-only commands."
-        ),
+        nbformat.v4.new_markdown_cell("## Runbook: diagnose"),
         nbformat.v4.new_code_cell(
             "from pvequorum.runbooks import diagnose as dx\n"
             "from pvequorum.runbooks import notebook as rb\n\nrb.before_parameters(globals())"
@@ -91,12 +82,9 @@ def diagnose_notebook() -> nbformat.NotebookNode:
             "\n".join(f"{n} = {d!r}  # {h}" for n, d, h in diagnose.PARAMETERS),
             metadata={"tags": ["parameters"]},
         ),
-        nbformat.v4.new_markdown_cell("## Verdict"),
         nbformat.v4.new_code_cell("run = dx.start(globals())\ndx.verdict(run)"),
+        *(nbformat.v4.new_code_cell(call) for call in DIAGNOSE_CALLS),
     ]
-    for title, call in DIAGNOSE_SECTIONS:
-        cells.append(nbformat.v4.new_markdown_cell(f"## {title}"))
-        cells.append(nbformat.v4.new_code_cell(call))
     nb.cells = cells
     for i, cell in enumerate(nb.cells):
         cell.id = f"diagnose-{i}"

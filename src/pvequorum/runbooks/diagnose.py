@@ -111,6 +111,14 @@ def start(namespace: dict[str, Any]) -> DiagnoseRun:
     return prepare(params)
 
 
+def _purpose() -> str:
+    return _(
+        "This runbook only reads: it diagnoses a bundle from `pvequorum collect` "
+        "(`-p bundle_path DIR`), or collects one first with read-only commands "
+        "(`-p executor ssh:HOST -p out_dir DIR`), and names the runbook to run next."
+    )
+
+
 def _display(markdown: str) -> None:
     from IPython.display import Markdown, display
 
@@ -148,6 +156,7 @@ def verdict(run: DiagnoseRun) -> None:
         text += "\n\n" + _("Most important: {kind}: {summary}").format(
             kind=f"**{top.kind}**", summary=_cell(top.summary)
         )
+    text += "\n\n" + _purpose()
     _display(text)
     _publish(run)
 
@@ -157,6 +166,7 @@ def picture(run: DiagnoseRun) -> None:
 
     from pvequorum.runbooks.diagnose_figure import diagnosis_svg
 
+    _display("## " + _("The cluster as its nodes saw it"))
     svg = diagnosis_svg(run.diagnosis)
     # Inline SVG (as HTML too), as the plan runbooks draw: sharp, searchable text.
     display({"text/html": svg, "image/svg+xml": svg, "text/plain": "cluster drawing"}, raw=True)
@@ -204,7 +214,7 @@ def _next(step: Any, bundle: str) -> str:
 
 
 def findings(run: DiagnoseRun) -> None:
-    parts = []
+    parts = ["## " + _("Findings, evidence and next steps")]
     for number, finding in enumerate(run.diagnosis.findings, 1):
         lines = [
             f"### {number}. {finding.kind} ({finding.severity}): {', '.join(finding.nodes)}",
@@ -233,6 +243,7 @@ def findings(run: DiagnoseRun) -> None:
 def timeline(run: DiagnoseRun) -> None:
     from pvequorum.diagnosis.text import when_utc
 
+    _display("## " + _("Timeline"))
     events = run.diagnosis.timeline[-60:]
     if not events:
         _display(_("The bundle holds no journal events."))

@@ -131,8 +131,8 @@ REPORT_CSS = """
   background: #D55E00; border-radius: 6px; }
 .jp-RenderedMarkdown h1[id^="Verdict:-GO"] { background: #009E73; }
 .jp-RenderedMarkdown h1[id^="Verdict:-HEALTHY"] { background: #009E73; }
-.jp-RenderedMarkdown h1[id^="Befund:-HEALTHY"] { background: #009E73; }
-.jp-RenderedMarkdown h1[id^="Befund:-DEGRADED"] { background: #E69F00; color: #000; }
+.jp-RenderedMarkdown h1[id^="Gesamtbefund:-HEALTHY"] { background: #009E73; }
+.jp-RenderedMarkdown h1[id^="Gesamtbefund:-DEGRADED"] { background: #E69F00; color: #000; }
 .jp-RenderedMarkdown h1[id^="Verdict:-DEGRADED"] { background: #E69F00; color: #000; }
 .jp-RenderedMarkdown code, .jp-RenderedMarkdown pre { font-family: 'DejaVu Sans Mono',
   monospace; font-size: 0.95em; }
