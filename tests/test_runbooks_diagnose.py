@@ -103,5 +103,12 @@ def test_the_report_in_german(tmp_path: Path) -> None:
         and "Nächster Schritt:" in shown
     )
     assert "Verdict:" not in shown and "Most important" not in shown
+    drawn = "".join(
+        o.get("data", {}).get("text/html", "")
+        for c in nbformat.read(str(out), as_version=4).cells
+        for o in c.get("outputs", [])
+    )
+    assert "Partition 1: ohne Quorum" in drawn and "corosync gestoppt" in drawn
+    assert "not quorate" not in drawn and "corosync down" not in drawn
     refused = _cli("-p", "bundle_path", str(LAB / "blocked"), "-p", "lang", "fr", cwd=tmp_path)
     assert refused.returncode == 2 and "must be one of en, de" in refused.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from pvequorum.diagnosis.model import Diagnosis, NodeSummary
+from pvequorum.i18n import _
 from pvequorum.runbooks.figure import BOX_H, BOX_W, GAP, _box
 
 _GROUP_GAP = 34
@@ -17,14 +18,20 @@ _GROUP_GAP = 34
 
 def _state(node: NodeSummary, diagnosis: Diagnosis) -> tuple[str, tuple[str, str]]:
     part = next((p for p in diagnosis.partitions if node.name in p.members), None)
-    version = f"config v{node.local_version if node.local_version is not None else '?'}"
+    version = _("config v{version}").format(
+        version=node.local_version if node.local_version is not None else "?"
+    )
     if part is not None and node.running:
         if part.quorate:
-            return "quorate", ("quorate", f"{version}, exp {part.expected_votes}")
-        return "blocked", ("NOT quorate", f"{version}, exp {part.expected_votes}")
+            return "quorate", (_("quorate"), _expected(version, part.expected_votes))
+        return "blocked", (_("NOT quorate"), _expected(version, part.expected_votes))
     if node.running is False:
-        return "off", ("corosync down", version)
-    return "unknown", ("no evidence", "crash or cut off?")
+        return "off", (_("corosync down"), version)
+    return "unknown", (_("no evidence"), _("crash or cut off?"))
+
+
+def _expected(version: str, expected: int | None) -> str:
+    return _("{version}, exp {expected}").format(version=version, expected=expected)
 
 
 def diagnosis_svg(diagnosis: Diagnosis) -> str:
@@ -45,14 +52,22 @@ def diagnosis_svg(diagnosis: Diagnosis) -> str:
             x += BOX_W + GAP
         shown = diagnosis.partitions[index] if index < len(diagnosis.partitions) else None
         label = (
-            f"partition {index + 1}: {'quorate' if shown.quorate else 'not quorate'}"
+            (
+                _("partition {number}: quorate")
+                if shown.quorate
+                else _("partition {number}: not quorate")
+            ).format(number=index + 1)
             if shown is not None
-            else "not in any membership"
+            else _("not in any membership")
         )
         labels.append(f'<text x="{start}" y="26" font-size="14">{escape(label)}</text>')
         x += _GROUP_GAP
     width = max(x, 400)
-    title = escape(f"{diagnosis.verdict}: cluster {diagnosis.cluster_name or '?'}")
+    title = escape(
+        _("{verdict}: cluster {name}").format(
+            verdict=diagnosis.verdict, name=diagnosis.cluster_name or "?"
+        )
+    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{BOX_H + 60}" '
         f'font-family="sans-serif" role="img" aria-label="{title}"><title>{title}</title>'
