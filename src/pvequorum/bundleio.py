@@ -12,28 +12,18 @@ from __future__ import annotations
 import json
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 from pvequorum import bundle
 from pvequorum.cvalues import printable
 from pvequorum.errors import InputError
 from pvequorum.model import is_hostname
-from pvequorum.nodeevidence import NodeEvidence, Problem, read_node
+from pvequorum.nodeevidence import Bundle, NodeEvidence, Problem, read_node
 
 MAX_NODE_FOLDERS = 64
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_JOURNAL_BYTES = 64 * 1024 * 1024
 PVEREPORT = "pvereport.txt"
-
-
-@dataclass(frozen=True)
-class Bundle:
-    """The nodes a bundle holds, and the files it could not use."""
-
-    path: str
-    nodes: tuple[NodeEvidence, ...]
-    problems: tuple[Problem, ...]
 
 
 def _read(path: Path, shown: str, limit: int) -> str:

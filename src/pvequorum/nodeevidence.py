@@ -102,6 +102,17 @@ class NodeEvidence:
             return None
         return f"{self.folder}/{name}"
 
+    def cfgtool_line(self, link_id: int, nodeid: int) -> tuple[int | None, str]:
+        """(1-based line, text) of the `nodeid: N:` line under `LINK ID K` of cfgtool -s."""
+        current = None
+        for number, line in enumerate(self.texts.get(bundle.CFGTOOL_S, "").splitlines(), 1):
+            words = line.split()
+            if line.startswith("LINK ID ") and len(words) >= 3 and words[2].isdigit():
+                current = int(words[2])
+            elif current == link_id and words[:1] == ["nodeid:"] and words[1:2] == [f"{nodeid}:"]:
+                return number, printable(line.strip(), 160)
+        return None, ""
+
     def line_of(self, name: str, pattern: str) -> tuple[int | None, str]:
         """(1-based line, text) of the first line of file `name` that contains `pattern`."""
         for number, line in enumerate(self.texts.get(name, "").splitlines(), 1):
@@ -248,3 +259,12 @@ def _qdevice(
     except InputError as exc:
         problems.append(_problem(exc, folder, bundle.QDEVICE_TOOL))
         return None, None
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The nodes a bundle holds, and the files it could not use (bundleio reads it)."""
+
+    path: str
+    nodes: tuple[NodeEvidence, ...]
+    problems: tuple[Problem, ...]

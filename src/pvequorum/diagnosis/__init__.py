@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 
 from pvequorum import bundle as bundle_files
-from pvequorum.bundleio import Bundle
 from pvequorum.diagnosis import config_rules, network_rules, picture, rules
 from pvequorum.diagnosis.model import (
     FORMAT,
@@ -24,6 +23,7 @@ from pvequorum.diagnosis.model import (
     TimelineEvent,
 )
 from pvequorum.i18n import _
+from pvequorum.nodeevidence import Bundle
 
 __all__ = ["FORMAT", "KINDS", "Diagnosis", "Evidence", "Finding", "NextStep", "diagnose"]
 

@@ -14,7 +14,6 @@ import re
 from collections import Counter
 
 from pvequorum import bundle
-from pvequorum.cvalues import printable
 from pvequorum.diagnosis.model import Evidence, Finding, NextStep
 from pvequorum.diagnosis.picture import Picture
 from pvequorum.i18n import _
@@ -35,17 +34,8 @@ FAILURE_KINDS = frozenset({"token-lost", "new-membership", "members"})
 
 
 def _link_line(node: NodeEvidence, link_id: int, nodeid: int) -> Evidence | None:
-    """The `nodeid: N: disconnected` line under `LINK ID K` of the node's cfgtool -s."""
-    current = None
-    for number, line in enumerate(node.texts.get(bundle.CFGTOOL_S, "").splitlines(), 1):
-        words = line.split()
-        if line.startswith("LINK ID ") and len(words) >= 3 and words[2].isdigit():
-            current = int(words[2])
-        elif (
-            current == link_id and words[:1] == ["nodeid:"] and words[1].rstrip(":") == str(nodeid)
-        ):
-            return Evidence(node.file(bundle.CFGTOOL_S), number, printable(line.strip(), 160))
-    return None
+    line, text = node.cfgtool_line(link_id, nodeid)
+    return Evidence(node.file(bundle.CFGTOOL_S), line, text) if line else None
 
 
 def link_findings(picture: Picture) -> list[Finding]:

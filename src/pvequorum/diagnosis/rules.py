@@ -49,8 +49,9 @@ def _entries(node: NodeEvidence, *kinds: str) -> list[Entry]:
 
 
 def _down_evidence(node: NodeEvidence) -> list[Evidence]:
+    """The line where the node's own tool said its corosync does not answer."""
     for name in (bundle.PVECM_STATUS, bundle.QUORUMTOOL_L, bundle.CFGTOOL_S):
-        line, text = node.line_of(name, "Cannot initialize")
+        line, text = node.line_of(name, node.daemon_down) if node.daemon_down else (None, "")
         if line:
             return [Evidence(node.file(name), line, text)]
     return []
@@ -65,10 +66,9 @@ def _peer_link_evidence(picture: Picture, name: str) -> list[Evidence]:
     for peer in picture.nodes.values():
         if peer.name == name:
             continue
-        if peer.links is not None:
-            line, text = peer.line_of(bundle.CFGTOOL_S, f"nodeid: {nodeid:>10}:")
-            if not line:
-                line, text = peer.line_of(bundle.CFGTOOL_S, f"nodeid: {nodeid}:")
+        states = peer.links.states_of(nodeid) if peer.links is not None else ()
+        for link_id in (k for k, state in states if state == "disconnected"):
+            line, text = peer.cfgtool_line(link_id, nodeid)
             if line:
                 found.append(Evidence(peer.file(bundle.CFGTOOL_S), line, text))
         downs = [

@@ -35,7 +35,6 @@ PARAMETERS: tuple[tuple[str, str, str], ...] = (
     ("out_dir", "", "new directory for the collected bundle"),
     ("lang", "", "en or de (default: PVEQUORUM_LANG, then the locale)"),
 )
-_BEFORE = "_pvequorum_names_before_parameters"
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,8 @@ class DiagnoseRun:
 
 
 def _given(namespace: dict[str, Any]) -> dict[str, str]:
+    from pvequorum.runbooks.notebook import _BEFORE  # set by rb.before_parameters
+
     before = namespace.get(_BEFORE, frozenset())
     known = {name for name, _, _ in PARAMETERS}
     given = {k: v for k, v in namespace.items() if k not in before and not k.startswith("_")}
